@@ -45,22 +45,26 @@ def main():
     ap.add_argument('--batch-tiny', type=int, default=64)
     ap.add_argument('--batch-base', type=int, default=16)
     ap.add_argument('--device', default=None)
+    ap.add_argument('--rounds', type=int, default=2, help='interleaved repeats; the best round counts (the machine is noisy)')
     ap.add_argument('--worker', nargs=5, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
         s, amp, b, n, d = a.worker; return worker(s, amp, int(b), int(n), d)
     import torch
     dev = a.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    rows = []
-    for s in a.sizes:
-        b = a.batch_tiny if s == 'tiny' else a.batch_base
-        for amp in a.amps:
-            out = subprocess.run([sys.executable, __file__, '--worker', s, amp, str(b), str(a.steps), dev],
-                                 capture_output=True, text=True)
-            if out.returncode: print(out.stderr[-2000:]); continue
-            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    best = {}
+    for _ in range(a.rounds):  # fp32 and bf16 alternate, so drift in machine load hits both alike
+        for s in a.sizes:
+            b = a.batch_tiny if s == 'tiny' else a.batch_base
+            for amp in a.amps:
+                out = subprocess.run([sys.executable, __file__, '--worker', s, amp, str(b), str(a.steps), dev],
+                                     capture_output=True, text=True)
+                if out.returncode: print(out.stderr[-2000:]); continue
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                if (s, amp) not in best or r['imgs_per_s'] > best[s, amp]['imgs_per_s']: best[s, amp] = r
+    rows = list(best.values())
     name = torch.cuda.get_device_name() if dev == 'cuda' else f'CPU ({os.cpu_count()} cores, torch {torch.__version__})'
-    print(f"\nMAE training step, {name}, {a.steps} timed steps after 2 warm-up steps\n")
+    print(f"\nMAE training step, {name}, {a.steps} timed steps after 2 warm-up steps, best of {a.rounds} interleaved rounds\n")
     print(f"| size | image | batch | precision | images/s | peak memory (MiB) | vs fp32 |")
     print(f"|---|---|---|---|---|---|---|")
     for r in rows:
