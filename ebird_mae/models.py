@@ -17,13 +17,14 @@ from timm.models.vision_transformer import Block
 from timm.layers import PatchEmbed, resample_abs_pos_embed
 from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 from fastcore.basics import patch
+from .data import denormalize, read_image, eval_transform
 
 # %% auto #0
 __all__ = ['MAE_SIZES', 'TIMM_NAMES', 'ARCHS', 'ARCH_MODULES', 'MAEConfig', 'mae_config', 'sincos_1d', 'sincos_2d', 'MAEOutput',
            'register_arch', 'get_arch', 'MaskedAutoencoder', 'check_images', 'check_mask_ratio', 'patchify',
            'unpatchify', 'random_masking', 'create_mae', 'LoadReport', 'load_weights', 'load_official_mae',
            'save_weights', 'infer_mae_config', 'load_model', 'timm_kwargs', 'timm_state_dict', 'to_timm', 'reconstruct',
-           'denormalize', 'reconstruction_grid', 'fit_batch', 'load_image', 'demo_cli']
+           'reconstruction_grid', 'fit_batch', 'load_image', 'demo_cli']
 
 # %% ../nbs/00_models.ipynb #9f0c6dd8
 @dataclass
@@ -537,13 +538,8 @@ def reconstruct(model:MaskedAutoencoder, # a trained (or not) MAE
     recon = unpatchify(pred, p, c)
     m = unpatchify(out.mask.unsqueeze(-1).expand(-1, -1, p * p * c), p, c)
     return dict(original=imgs.float(), masked=imgs.float() * (1 - m), recon=recon,
-                pasted=imgs.float() * (1 - m) + recon * m, mask=m, loss=out.loss.item())
-
-def denormalize(x:torch.Tensor, mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD) -> torch.Tensor:
-    "Undo the normalisation of `(…, 3, H, W)` images and clip to [0, 1]."
-    mean = torch.tensor(mean, dtype=x.dtype, device=x.device).view(-1, 1, 1)
-    std = torch.tensor(std, dtype=x.dtype, device=x.device).view(-1, 1, 1)
-    return (x * std + mean).clamp(0, 1)
+                pasted=imgs.float() * (1 - m) + recon * m, mask=m,
+                loss=getattr(out, 'loss_rec', out.loss).item())  # reconstruction only, also for MAE-VSC
 
 def reconstruction_grid(model:MaskedAutoencoder, imgs:torch.Tensor, path=None, mask_ratio:float=0.75,
                         noise:torch.Tensor|None=None, mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD):
@@ -578,17 +574,8 @@ def fit_batch(model:MaskedAutoencoder, imgs:torch.Tensor, steps:int=200, lr:floa
 from fastcore.script import call_parse, Param
 
 def load_image(path, size:int) -> torch.Tensor:
-    "Read an image file as a normalised `(1, 3, size, size)` tensor (resize shorter side, centre crop)."
-    from PIL import Image, ImageOps
-    try:
-        with Image.open(path) as im: im = ImageOps.exif_transpose(im).convert('RGB')
-    except FileNotFoundError: raise
-    except Exception as e: raise ValueError(f"could not read image {path}: {e}") from e
-    s = size / min(im.size)
-    im = im.resize((max(size, round(im.width * s)), max(size, round(im.height * s))), Image.BICUBIC)
-    l, t = (im.width - size) // 2, (im.height - size) // 2
-    x = torch.from_numpy(np.asarray(im.crop((l, t, l + size, t + size)), dtype=np.float32) / 255).permute(2, 0, 1)
-    return ((x - torch.tensor(IMAGENET_DEFAULT_MEAN).view(3, 1, 1)) / torch.tensor(IMAGENET_DEFAULT_STD).view(3, 1, 1))[None]
+    "Read an image file as a normalised `(1, 3, size, size)` tensor with the evaluation transform."
+    return eval_transform(size, crop_pct=1.)(read_image(path))[None]
 
 @call_parse
 def demo_cli(image:Param("image file (default: a photo scikit-learn ships)", str)=None,

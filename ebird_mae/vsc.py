@@ -27,7 +27,7 @@ class VSCConfig:
     latent_dim:int|None=None # latent width; None: the encoder width
     alpha:float=0.05 # prior probability that a latent dimension is active (the slab)
     c:float=50. # sharpness of the selection sigmoid when `forward` gets `c=None`
-    kl_tokens:str='cls' # tokens whose KL counts: 'cls', or 'all' (CLS + visible patches)
+    kl_tokens:str='all' # tokens whose KL counts: 'all' (CLS + visible patches; the default, see the sweep below) or 'cls'
     code:str='gamma_mu' # deterministic code in eval: 'gamma_mu' (γ⊙μ), 'mu', or 'mu_masked' (μ where γ>½)
     gamma_init:float=0.5 # γ the head starts from (all dimensions, before training)
 
