@@ -790,7 +790,8 @@ def _cli_run(config, resume, overrides):
         given = {k: (None if v is _NONE else v) for k, v in overrides.items() if v is not None}
         cfg = cfg.replace(**given)
     except (ConfigError, FileNotFoundError) as e: raise SystemExit(f"ebird_mae_pretrain: error: {e}")
-    res = pretrain(cfg, resume=resume)
+    try: res = pretrain(cfg, resume=resume)
+    except (FileNotFoundError, ValueError) as e: raise SystemExit(f"ebird_mae_pretrain: error: {e}")  # bad data path, layout, checkpoint
     if dist_info()[0] == 0:
         tr = res.losses('train')
         print(f"done: {res.step} steps on {res.device} ({res.amp}); final loss {tr[-1] if tr else float('nan'):.4f}; "
@@ -854,4 +855,4 @@ def pretrain_cli(
 ):
     "Pretrain an MAE-VSC (default: tiny, 64 px, on the embedded synthetic birds; about ten minutes on a laptop CPU)."
     kw = {k: v for k, v in locals().items() if k not in ('config', 'resume')}
-    return _cli_run(config, resume, kw)
+    _cli_run(config, resume, kw)  # return nothing: a console script exits with what the entry point returns
