@@ -23,8 +23,8 @@ from .data import denormalize, read_image, eval_transform
 __all__ = ['MAE_SIZES', 'TIMM_NAMES', 'ARCHS', 'ARCH_MODULES', 'MAEConfig', 'mae_config', 'sincos_1d', 'sincos_2d', 'MAEOutput',
            'register_arch', 'get_arch', 'MaskedAutoencoder', 'check_images', 'check_mask_ratio', 'patchify',
            'unpatchify', 'random_masking', 'create_mae', 'LoadReport', 'load_weights', 'load_official_mae',
-           'save_weights', 'infer_mae_config', 'load_model', 'timm_kwargs', 'timm_state_dict', 'to_timm', 'reconstruct',
-           'reconstruction_grid', 'fit_batch', 'load_image', 'demo_cli']
+           'atomic_write', 'save_weights', 'infer_mae_config', 'load_model', 'timm_kwargs', 'timm_state_dict',
+           'to_timm', 'reconstruct', 'reconstruction_grid', 'fit_batch', 'load_image', 'demo_cli']
 
 # %% ../nbs/00_models.ipynb #9f0c6dd8
 @dataclass
@@ -422,13 +422,26 @@ def load_official_mae(model:nn.Module, # a `MaskedAutoencoder` (or subclass) to 
     return load_weights(model, sd, strict=strict)
 
 # %% ../nbs/00_models.ipynb #368a08d2
-def _atomic_write(path:Path, write_fn):
+def atomic_write(path, # destination file
+                 write_fn # called with a temporary path beside `path`; writes the whole file there
+                ) -> Path:
+    "Write a file so that a crash leaves either the old file or the new one: temp file, fsync, `os.replace`, fsync of the folder."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
     try:
-        write_fn(tmp); os.replace(tmp, path)
+        write_fn(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try: os.fsync(fd)
+        finally: os.close(fd)
+        os.replace(tmp, path)
+        try:
+            fd = os.open(path.parent, os.O_RDONLY)
+            try: os.fsync(fd)
+            finally: os.close(fd)
+        except OSError: pass  # folders cannot be fsynced on every platform
     finally:
         if tmp.exists(): tmp.unlink()
+    return path
 
 def save_weights(model:nn.Module, # a model with `config_dict()`
                  path # destination `.safetensors` file; the config goes to the same name with `.json`
@@ -439,8 +452,8 @@ def save_weights(model:nn.Module, # a model with `config_dict()`
     if path.suffix != '.safetensors': raise ValueError(f"weights path must end in .safetensors, got {path}")
     cfg = model.config_dict()
     sd = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    _atomic_write(path, lambda p: save_file(sd, str(p), metadata={'config': json.dumps(cfg)}))
-    _atomic_write(path.with_suffix('.json'), lambda p: p.write_text(json.dumps(cfg, indent=2)))
+    atomic_write(path, lambda p: save_file(sd, str(p), metadata={'config': json.dumps(cfg)}))
+    atomic_write(path.with_suffix('.json'), lambda p: p.write_text(json.dumps(cfg, indent=2)))
     return path
 
 # %% ../nbs/00_models.ipynb #77f67a61
@@ -550,7 +563,7 @@ def reconstruction_grid(model:MaskedAutoencoder, imgs:torch.Tensor, path=None, m
     cols[1] = cols[1] * (1 - r['mask']) + 0.5 * r['mask']
     grid = make_grid(torch.stack(cols, 1).flatten(0, 1), nrow=4, padding=2, pad_value=1.)
     if path is not None:
-        _atomic_write(Path(path), lambda p: save_image(grid, str(p), format='png'))
+        atomic_write(Path(path), lambda p: save_image(grid, str(p), format='png'))
     return grid, r['loss']
 
 # %% ../nbs/00_models.ipynb #479fcb11

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
 
-from .models import MAE_SIZES, mae_config, get_arch, MaskedAutoencoder, save_weights, reconstruction_grid
+from .models import MAE_SIZES, mae_config, get_arch, MaskedAutoencoder, save_weights, reconstruction_grid, atomic_write
 from .data import denormalize
 from .vsc import VSCConfig, DEFAULT_WEIGHT_PRIOR, c_schedule, prior_weight_schedule, sparsity_stats
 
@@ -366,18 +366,9 @@ def set_rng_state(st:dict):
 
 def atomic_torch_save(obj, path) -> Path:
     "`torch.save` to a temporary file beside `path`, fsync, then `os.replace` (atomic)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
-    try:
-        with open(tmp, 'wb') as f:
-            torch.save(obj, f); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-        try:
-            fd = os.open(path.parent, os.O_RDONLY); os.fsync(fd); os.close(fd)
-        except OSError: pass
-    finally:
-        if tmp.exists(): tmp.unlink()
-    return path
+    def _write(tmp):
+        with open(tmp, 'wb') as f: torch.save(obj, f)
+    return atomic_write(path, _write)
 
 def checkpoint_path(output_dir, step:int) -> Path:
     return Path(output_dir)/'checkpoints'/f'checkpoint-{step:08d}.pth'
