@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #ccf8f211
 from __future__ import annotations
-import contextlib, dataclasses, json, math, os, random, shutil, sys, time, warnings
+import contextlib, dataclasses, hashlib, json, math, os, random, shutil, sys, time, warnings
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 
@@ -18,11 +18,12 @@ from .data import denormalize
 from .vsc import VSCConfig, DEFAULT_WEIGHT_PRIOR, c_schedule, prior_weight_schedule, sparsity_stats
 
 # %% auto #0
-__all__ = ['AMP_DTYPES', 'CKPT_FORMAT', 'ConfigError', 'TrainConfig', 'resolve_device', 'resolve_amp', 'lr_at', 'Schedule',
-           'param_groups', 'make_optimizer', 'EpochSampler', 'SeededItems', 'rng_state', 'set_rng_state',
+__all__ = ['AMP_DTYPES', 'CKPT_FORMAT', 'MAIN_JOB_DIR', 'ConfigError', 'TrainConfig', 'resolve_device', 'resolve_amp', 'lr_at',
+           'Schedule', 'param_groups', 'make_optimizer', 'EpochSampler', 'SeededItems', 'rng_state', 'set_rng_state',
            'atomic_torch_save', 'checkpoint_path', 'list_checkpoints', 'load_checkpoint', 'find_resume',
            'prune_checkpoints', 'RunLogger', 'build_model', 'load_table', 'build_datasets', 'benchmark_batch',
-           'fixed_noise', 'dist_info', 'NonFiniteLossError', 'TrainResult', 'pretrain', 'pretrain_cli']
+           'fixed_noise', 'dist_info', 'NonFiniteLossError', 'TrainResult', 'pretrain', 'pretrain_cli',
+           'main_job_model']
 
 # %% ../nbs/02_train.ipynb #c8db1df9
 _AMPS = ('auto', 'bf16', 'fp16', 'off')
@@ -847,3 +848,36 @@ def pretrain_cli(
     "Pretrain an MAE-VSC (default: tiny, 64 px, on the embedded synthetic birds; about ten minutes on a laptop CPU)."
     kw = {k: v for k, v in locals().items() if k not in ('config', 'resume')}
     _cli_run(config, resume, kw)  # return nothing: a console script exits with what the entry point returns
+
+# %% ../nbs/02_train.ipynb #1a2246c7
+MAIN_JOB_DIR = 'runs/pretrain'
+
+def _find_run(run_dir) -> Path|None:
+    "`run_dir` as given, else searched upwards from the working directory (notebooks run in `nbs/`)."
+    p = Path(run_dir)
+    if p.is_absolute(): return p if (p/'weights.safetensors').exists() else None
+    for base in [Path.cwd(), *Path.cwd().parents][:4]:
+        if (base/p/'weights.safetensors').exists(): return base/p
+    return None
+
+def main_job_model(run_dir:str|os.PathLike=MAIN_JOB_DIR, # the main job's output folder
+                   quick_epochs:float=2, # epochs of the stand-in when the main job has not run
+                   cache_dir:str|os.PathLike|None=None, # where the stand-in is kept (default: ~/.cache/ebird_mae/quick-model-…)
+                   **overrides # `TrainConfig` fields for the stand-in
+                  ) -> tuple[nn.Module, dict, str]:
+    "`(model, model_config, provenance)`: the main job's final weights, or a cached short stand-in trained as it would be."
+    from ebird_mae.models import load_model
+    import fcntl
+    run = _find_run(run_dir)
+    if run is not None:
+        model, mcfg = load_model(run/'weights.safetensors')
+        return model.eval(), mcfg, f"main job ({run})"
+    cfg = TrainConfig(epochs=int(max(1, math.ceil(quick_epochs))), progress=False, tensorboard=False, recon_every=0, **overrides)
+    key = hashlib.sha1(json.dumps({k: v for k, v in cfg.to_dict().items() if k != 'output_dir'}, sort_keys=True).encode()).hexdigest()[:10]
+    d = Path(cache_dir) if cache_dir else Path('~/.cache/ebird_mae').expanduser()/f'quick-model-{key}'
+    d.mkdir(parents=True, exist_ok=True)
+    with open(d/'.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (d/'weights.safetensors').exists(): pretrain(cfg.replace(output_dir=str(d)), resume='auto')
+    model, mcfg = load_model(d/'weights.safetensors')
+    return model.eval(), mcfg, f"stand-in: {cfg.epochs} epoch(s) of the main job's recipe, not the main job ({d})"
