@@ -9,6 +9,8 @@ import multiprocessing as mp
 from pathlib import Path
 import numpy as np, pandas as pd
 from PIL import Image, ImageDraw
+from .core import atomic_write_text
+from .data import load_csv, make_split
 
 # %% auto #0
 __all__ = ['TRAIT_SPECS', 'TRAITS', 'PART_LABELS', 'PART_IDS', 'PART_COLOURS', 'FAMILIES', 'FAMILY_KEY_TRAITS', 'ORDERS',
@@ -494,18 +496,6 @@ def _write_chunk(args):
         rows.append(dict(path=rel, mask_path=mrel, **row))
     return rows
 
-def _assign_splits(species_idx, seed, fracs=(0.8, 0.1, 0.1)):
-    split = np.empty(len(species_idx), dtype=object)
-    for s in np.unique(species_idx):
-        ii = np.flatnonzero(species_idx == s)
-        rank = np.empty(len(ii), int); rank[np.random.default_rng([seed, 4, int(s)]).permutation(len(ii))] = np.arange(len(ii))
-        n_tr, n_va = round(fracs[0] * len(ii)), round((fracs[0] + fracs[1]) * len(ii))
-        split[ii] = np.where(rank < max(1, n_tr), 'train', np.where(rank < n_va, 'val', 'test'))
-    return split
-
-def _atomic_write(path, text):
-    tmp = Path(str(path) + '.tmp'); tmp.write_text(text); os.replace(tmp, path)
-
 # %% ../nbs/01b_synth.ipynb #c964fbff
 def make_synthetic_dataset(root:str|Path, # folder to write to (created)
                            n_images:int=2000, # number of images (species are balanced)
@@ -553,13 +543,13 @@ def _generate(root, cat, params, n_images, img_size, seed, workers):
         with mp.get_context('fork').Pool(min(workers, len(jobs))) as pool: parts = pool.map(_write_chunk, jobs)
     else: parts = [_write_chunk(j) for j in jobs]
     df = pd.DataFrame([r for p in parts for r in p])
-    df['split'] = _assign_splits(np.arange(n_images) % len(recs), seed)
+    df['split'] = make_split(df, 'seen', test_frac=0.1, val_frac=0.1, seed=seed)['split']  # 80/10/10 within each species
     df = df[SCHEMA_ORDER + [c for c in df.columns if c not in SCHEMA_ORDER]]
-    _atomic_write(root / 'metadata.csv', df.to_csv(index=False))
-    _atomic_write(root / 'catalogue.csv', cat.to_csv(index=False))
+    atomic_write_text(root / 'metadata.csv', df.to_csv(index=False))
+    atomic_write_text(root / 'catalogue.csv', cat.to_csv(index=False))
     fam_info = {f: dict(order=FAMILIES[f]['order'], common_name=FAMILIES[f]['common'], key_traits=FAMILIES[f]['key'],
                         genera=sorted(cat[cat.family == f].genus.unique())) for f in params['families']}
-    _atomic_write(root / 'family_traits.json', json.dumps(fam_info, indent=1))
+    atomic_write_text(root / 'family_traits.json', json.dumps(fam_info, indent=1))
     info = dict(synthetic=True,
                 description='SYNTHETIC procedurally drawn birds (ebird_mae.synth); real family/genus names, not real photos or real species',
                 params=params, counts=dict(orders=int(cat.order.nunique()), families=int(cat.family.nunique()),
@@ -567,7 +557,7 @@ def _generate(root, cat, params, n_images, img_size, seed, workers):
                 splits={k: int(v) for k, v in df.split.value_counts().sort_index().items()}),
                 part_labels={str(k): v for k, v in PART_LABELS.items()}, traits=TRAITS,
                 rules=dict(bergmann_slope_per_deg=BERGMANN_SLOPE, bergmann_ref_lat=BERGMANN_REF_LAT, gloger_strength=GLOGER_STRENGTH))
-    _atomic_write(meta, json.dumps(info, indent=1))  # last: marks the dataset complete
+    atomic_write_text(meta, json.dumps(info, indent=1))  # last: marks the dataset complete
 
 # %% ../nbs/01b_synth.ipynb #a1169c07
 def show_family_grid(root:str|Path, # a synthetic dataset folder
@@ -605,14 +595,11 @@ def default_root(img_size:int=DEFAULT_IMG_SIZE, n_images:int=DEFAULT_N_IMAGES, s
     return Path('~/.cache/ebird_mae').expanduser() / name
 
 def read_synthetic(root:str|Path) -> pd.DataFrame:
-    "Read a synthetic dataset's metadata through the project's CSV loader (absolute `path` and `mask_path`)."
+    "Read a synthetic dataset's metadata through the project's CSV loader (absolute `path` and `mask_path`; `split`: seen species, `split_unseen`: unseen species)."
     root = Path(root)
     if not (root / 'dataset.json').exists(): raise ValueError(f"root: no finished synthetic dataset at {root} (dataset.json missing)")
-    try: from ebird_mae.data import load_csv
-    except ImportError: load_csv = None
-    if load_csv is not None: df = load_csv(root / 'metadata.csv', root=root)
-    else:
-        df = pd.read_csv(root / 'metadata.csv'); df['path'] = [str(root / p) for p in df.path]
+    df = load_csv(root / 'metadata.csv', root=root)
+    df = make_split(df, 'unseen', seed=0, col='split_unseen')   # `split` is the seen-species split
     df['mask_path'] = [p if os.path.isabs(p) else str(root / p) for p in df.mask_path]
     df.attrs['synthetic'] = True; df.attrs['root'] = str(root)
     return df
