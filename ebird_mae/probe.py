@@ -12,20 +12,18 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import in_test, atomic_write, atomic_write_text
+from .data import make_split, SPLIT_KINDS
 
 # %% auto #0
-__all__ = ['SPLIT_KINDS', 'HEADLINE', 'Split', 'make_split', 'topk_hits', 'calibration_bins', 'ece', 'probe_metrics',
-           'bootstrap_ci', 'standardizer', 'fit_logreg', 'linear_scores', 'fit_knn', 'ProbeRun', 'class_names',
-           'probe_runs', 'runs_table', 'probe_table']
+__all__ = ['HEADLINE', 'Split', 'probe_split', 'topk_hits', 'calibration_bins', 'ece', 'probe_metrics', 'bootstrap_ci',
+           'standardizer', 'fit_logreg', 'linear_scores', 'fit_knn', 'ProbeRun', 'class_names', 'probe_runs',
+           'runs_table', 'probe_table', 'taxonomic_order', 'per_family_table', 'confusion_frame']
 
 # %% ../nbs/05_family_classifier.ipynb #f12be9c7
-SPLIT_KINDS = {'seen': 'seen species: images of every species in train and in test',
-               'unseen': 'unseen species: whole species held out, stratified by family'}
-
 @dataclass
 class Split:
     "Which part ('train', 'val', 'test' or '') each row of a table belongs to, for one split kind."
-    kind:str # a key of `SPLIT_KINDS`
+    kind:str # a key of `data.SPLIT_KINDS`
     part:np.ndarray # (n_rows,) 'train' / 'val' / 'test' / '' per row
     notes:dict=field(default_factory=dict) # what could not be split as asked, by name
     def idx(self, name:str) -> np.ndarray:
@@ -43,54 +41,39 @@ def _named(s) -> np.ndarray:
     s = pd.Series(s)
     return np.where(s.isna(), '', s.astype(str)).astype(object)
 
-def _cut(n:int, test_frac:float, val_frac:float) -> tuple[int, int]:
-    "(n_test, n_val) of n items: at least one each when n >= 3, train keeps at least one."
-    if n < 2: return 0, 0
-    if n == 2: return 1, 0
-    nt = max(1, int(np.ceil(test_frac * n - 1e-9))) if test_frac > 0 else 0
-    nv = max(1, int(round(val_frac * n))) if val_frac > 0 else 0
-    while nt + nv > n - 1: nv, nt = (nv - 1, nt) if nv > 1 else (nv, nt - 1)
-    return nt, nv
+def _split_notes(kind, part, lab, grp, label, group) -> dict:
+    "Name the families / species the split could not serve, and refuse a leaky unseen split."
+    sets = {p: set(zip(lab[part == p], grp[part == p])) for p in ('train', 'val', 'test')}
+    fams = {p: {f for f, _ in s} for p, s in sets.items()}
+    allf = sorted(set(lab[lab != '']))
+    notes = {f'{label}_without_test': [f for f in allf if f not in fams['test']],
+             f'{label}_without_val': [f for f in allf if f not in fams['val']]}
+    sp = {p: {g for _, g in s} for p, s in sets.items()}
+    if kind == 'unseen':
+        both = sorted((sp['train'] & sp['test']) | (sp['train'] & sp['val']) | (sp['val'] & sp['test']))
+        if both: raise ValueError(f"unseen split is leaky: {len(both)} {group} on two sides, e.g. {both[:5]}")
+    else:
+        notes[f'{group}_not_in_train_and_test'] = sorted((sp['train'] | sp['test'] | sp['val']) - (sp['train'] & sp['test']))
+    return notes
 
 # %% ../nbs/05_family_classifier.ipynb #7deb57db
-def make_split(table:pd.DataFrame, # metadata table, one row per image
-               kind:str='unseen', # 'seen' or 'unseen' (see `SPLIT_KINDS`)
-               label:str='family', # the class column
-               group:str='species', # the column held out whole by the unseen split
-               test_frac:float=0.2, # share of each family's species (unseen) or of each species' images (seen) in test
-               val_frac:float=0.1, # the same for the validation part (hyper-parameter choice)
-               seed:int=0, # same seed, same split
-              ) -> Split:
-    "Split `table` into train / val / test by a named split kind; what cannot be split is named in `notes`."
+def probe_split(table:pd.DataFrame, # metadata table, one row per image
+                kind:str='unseen', # 'seen' or 'unseen' (see `data.SPLIT_KINDS`)
+                label:str='family', # the class column (the unseen split is stratified by it)
+                group:str='species', # the column the unseen split holds out whole
+                test_frac:float=0.2, # share of images in test
+                val_frac:float=0.1, # share of images in val (hyper-parameter choice)
+                seed:int=0, # same seed, same split
+               ) -> Split:
+    "The project's split of a named kind (`data.make_split`), checked, with what it cannot serve named in `notes`."
     if kind not in SPLIT_KINDS: raise ValueError(f"kind must be one of {list(SPLIT_KINDS)}, got {kind!r}")
-    for a, v in (('test_frac', test_frac), ('val_frac', val_frac)):
-        if not 0 <= v < 1: raise ValueError(f"{a} must be in [0, 1), got {v}")
-    _check_cols(table, [label, group], 'make_split')
+    _check_cols(table, [label, group], 'probe_split')
     lab, grp = _named(table[label].values), _named(table[group].values)
-    part = np.full(len(table), '', dtype=object)
     ok = (lab != '') & (grp != '')
-    notes = {'rows_without_label_or_group': int((~ok).sum())}
-    rng = np.random.default_rng(seed)
-    if kind == 'seen':
-        few = []
-        for g in sorted(set(grp[ok])):
-            rows = np.flatnonzero(ok & (grp == g)); rows = rows[rng.permutation(len(rows))]
-            if len(rows) < 3: few.append(g); part[rows] = 'train'; continue
-            nt, nv = _cut(len(rows), test_frac, val_frac)
-            part[rows[:nt]] = 'test'; part[rows[nt:nt + nv]] = 'val'; part[rows[nt + nv:]] = 'train'
-        notes[f'{group}_train_only_too_few_images'] = few
-        return Split(kind, part, notes)
-    fam_of = pd.Series(lab[ok]).groupby(grp[ok]).agg(lambda s: s.value_counts().index[0])   # a group's main label
-    train_only, no_val = [], []
-    for fam in sorted(set(fam_of.values)):
-        gs = sorted(fam_of.index[fam_of.values == fam]); gs = [gs[i] for i in rng.permutation(len(gs))]
-        nt, nv = _cut(len(gs), test_frac, val_frac)
-        if len(gs) == 1: train_only.append(fam)
-        elif nv == 0 and val_frac > 0: no_val.append(fam)
-        for k, g in enumerate(gs):
-            part[ok & (grp == g)] = 'test' if k < nt else 'val' if k < nt + nv else 'train'
-    notes[f'{label}_train_only_one_{group}'] = train_only
-    notes[f'{label}_without_val_two_{group}'] = no_val
+    sub = pd.DataFrame({label: lab[ok], group: grp[ok]})
+    part = np.full(len(table), '', dtype=object)
+    part[ok] = make_split(sub, kind, test_frac, val_frac, group=group, stratify=label, seed=seed)['split'].values
+    notes = {'rows_without_label_or_group': int((~ok).sum()), **_split_notes(kind, part, lab, grp, label, group)}
     return Split(kind, part, notes)
 
 # %% ../nbs/05_family_classifier.ipynb #800a8d46
@@ -286,7 +269,7 @@ def probe_runs(features:dict, # name -> (n_rows, d) array, rows aligned with `ta
     finite = np.ones(len(table), bool)
     for X in feats.values(): finite &= np.isfinite(X).all(1)
     splits = split_kinds if isinstance(split_kinds, dict) else {
-        k: make_split(table, k, label, group, test_frac, val_frac, seed) for k in split_kinds}
+        k: probe_split(table, k, label, group, test_frac, val_frac, seed) for k in split_kinds}
     grp, K, runs = _named(table[group].values), len(classes), []
     for kind, sp in splits.items():
         tr, va, te = (np.flatnonzero((sp.part == p) & finite & (y_all >= 0)) for p in ('train', 'val', 'test'))
@@ -333,3 +316,46 @@ def probe_table(features:dict, # name -> (n_rows, d) array, rows aligned with `t
                ) -> pd.DataFrame:
     "The probe table: every feature set × split kind × method, metrics over the whole test part with 95 % intervals."
     return runs_table(probe_runs(features, table, split_kinds, **kw), n_boot, seed=kw.get('seed', 0))
+
+# %% ../nbs/05_family_classifier.ipynb #fd8e7454
+def taxonomic_order(table:pd.DataFrame, # metadata table
+                    label:str='family', # the class column
+                    higher:str='order', # the rank above it
+                   ) -> list:
+    "Class names in taxonomic order: by `taxon_order` if the table has it, else by (`higher`, name)."
+    _check_cols(table, [label], 'taxonomic_order')
+    t = pd.DataFrame({'c': _named(table[label].values)})
+    t['h'] = _named(table[higher].values) if higher in table else ''
+    t['o'] = pd.to_numeric(table['taxon_order'], errors='coerce').values if 'taxon_order' in table else np.nan
+    g = t[t.c != ''].groupby('c').agg(h=('h', lambda s: s.mode().iloc[0]), o=('o', 'min')).reset_index()
+    return g.sort_values(['o', 'h', 'c'], na_position='last')['c'].tolist()
+
+def per_family_table(run:ProbeRun, # a fitted run
+                     table:pd.DataFrame|None=None, # the metadata table (adds the higher rank and taxonomic order)
+                     higher:str='order', label:str='family',
+                    ) -> pd.DataFrame:
+    "Per class of the test part: support, species, accuracy (recall), precision, F1, and the class most often predicted instead."
+    K = len(run.classes); pred = run.scores.argmax(1)
+    n, c, p = _per_class(run.y, pred, K)
+    cm = np.zeros((K, K), int); np.add.at(cm, (run.y, pred), 1)
+    off = cm.copy(); np.fill_diagonal(off, 0)
+    df = pd.DataFrame({'n_test': n.astype(int), 'n_species': pd.Series(run.groups).groupby(run.y).nunique().reindex(range(K), fill_value=0).values,
+                       'accuracy': c / np.maximum(n, 1), 'precision': np.where(p > 0, c / np.maximum(p, 1), np.nan),
+                       'f1': 2 * c / np.maximum(n + p, 1), 'confused_with': np.where(off.sum(1) > 0, run.classes[off.argmax(1)], ''),
+                       'confused_share': off.max(1) / np.maximum(n, 1)}, index=pd.Index(run.classes, name=label))
+    df = df[df.n_test > 0]
+    if table is not None:
+        order = [f for f in taxonomic_order(table, label, higher) if f in df.index]
+        df = df.loc[order]
+        if higher in table: df.insert(0, higher, pd.Series(_named(table[higher].values)).groupby(_named(table[label].values)).first().reindex(df.index).values)
+    return df
+
+def confusion_frame(run:ProbeRun, order:list|None=None, # class names in display order (default: `run.classes`)
+                    normalize:bool=True # rows sum to 1 (share of each true class predicted as each class)
+                   ) -> pd.DataFrame:
+    "Confusion matrix (rows: true class, columns: predicted), over the whole test part, rows of classes absent from test dropped."
+    K = len(run.classes); cm = np.zeros((K, K)); np.add.at(cm, (run.y, run.scores.argmax(1)), 1)
+    df = pd.DataFrame(cm, index=pd.Index(run.classes, name='true'), columns=pd.Index(run.classes, name='predicted'))
+    order = list(run.classes) if order is None else [c for c in order if c in df.index]
+    df = df.loc[order, order]; df = df[df.sum(1) > 0]
+    return df.div(df.sum(1), axis=0) if normalize else df.astype(int)
