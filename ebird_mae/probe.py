@@ -15,9 +15,10 @@ from .core import in_test, atomic_write, atomic_write_text
 from .data import make_split, SPLIT_KINDS
 
 # %% auto #0
-__all__ = ['HEADLINE', 'Split', 'probe_split', 'topk_hits', 'calibration_bins', 'ece', 'probe_metrics', 'bootstrap_ci',
-           'standardizer', 'fit_logreg', 'linear_scores', 'fit_knn', 'ProbeRun', 'class_names', 'probe_runs',
-           'runs_table', 'probe_table', 'taxonomic_order', 'per_family_table', 'confusion_frame']
+__all__ = ['HEADLINE', 'METHODS', 'Split', 'probe_split', 'topk_hits', 'calibration_bins', 'ece', 'probe_metrics', 'bootstrap_ci',
+           'standardizer', 'fit_logreg', 'linear_scores', 'fit_knn', 'ProbeHead', 'head_from_linear', 'predict_head',
+           'evaluate_head', 'class_weights', 'train_head', 'ProbeRun', 'class_names', 'probe_runs', 'runs_table',
+           'probe_table', 'taxonomic_order', 'per_family_table', 'confusion_frame']
 
 # %% ../nbs/05_family_classifier.ipynb #f12be9c7
 @dataclass
@@ -221,6 +222,135 @@ def fit_knn(Xtr, ytr, Xva, yva, Xte, # train (references), val (chooses k) and t
     return _knn_scores(lt, st, best[0], n_classes), best[0], best[1]
 
 # %% ../nbs/05_family_classifier.ipynb #702df704
+class ProbeHead(nn.Module):
+    "Family logits from an embedding: `(x − mean) / std` → optional sign split `[relu(x), relu(−x)]` → Linear, or Linear → LeakyReLU → Linear."
+    def __init__(self, dim:int, # embedding width
+                 n_classes:int, # number of classes (outputs)
+                 kind:str='linear', # 'linear' or 'mlp' (the original study's head)
+                 hidden:int=256, # MLP hidden width
+                 sign_split:bool=False, # feed [relu(x), relu(−x)] (2·dim wide), as the original study did
+                 slope:float=0.02, # LeakyReLU slope of the MLP
+                ):
+        super().__init__()
+        if kind not in ('linear', 'mlp'): raise ValueError(f"kind must be 'linear' or 'mlp', got {kind!r}")
+        self.dim, self.n_classes, self.kind, self.hidden, self.sign_split, self.slope = dim, n_classes, kind, hidden, sign_split, slope
+        self.register_buffer('mean', torch.zeros(dim)); self.register_buffer('std', torch.ones(dim))
+        d = 2 * dim if sign_split else dim
+        self.net = nn.Linear(d, n_classes) if kind == 'linear' else nn.Sequential(nn.Linear(d, hidden), nn.LeakyReLU(slope), nn.Linear(hidden, n_classes))
+        self.classes, self.recipe = None, {}
+
+    def forward(self, x:torch.Tensor) -> torch.Tensor:
+        x = (x.float() - self.mean) / self.std
+        if self.sign_split: x = torch.cat([F.relu(x), F.relu(-x)], -1)
+        return self.net(x)
+
+    def config(self) -> dict:
+        return dict(dim=self.dim, n_classes=self.n_classes, kind=self.kind, hidden=self.hidden, sign_split=self.sign_split, slope=self.slope)
+
+# %% ../nbs/05_family_classifier.ipynb #0cecdc28
+def head_from_linear(head:dict, # `fit_logreg`'s dict(mean, std, weight, bias)
+                     classes=None) -> ProbeHead:
+    "The scikit-learn probe as a `ProbeHead` (same logits)."
+    W = torch.as_tensor(head['weight']); m = ProbeHead(W.shape[1], W.shape[0])
+    with torch.no_grad():
+        m.mean.copy_(torch.as_tensor(head['mean'])); m.std.copy_(torch.as_tensor(head['std']))
+        m.net.weight.copy_(W); m.net.bias.copy_(torch.as_tensor(head['bias']))
+    m.classes = None if classes is None else [str(c) for c in classes]
+    return m.eval()
+
+@torch.no_grad()
+def predict_head(head:nn.Module, # a `ProbeHead` (or any module: vectors → logits)
+                 X, # (N, d) array, memory-mapped or not
+                 rows=None, # positions to score (default: all)
+                 batch_size:int=8192, device='cpu',
+                 probs:bool=True, # softmax probabilities (else logits)
+                ) -> np.ndarray:
+    "Scores of every requested row, batch by batch, concatenated: `(len(rows), K)` float32."
+    rows = np.arange(len(X)) if rows is None else np.asarray(rows)
+    was = head.training; head.eval().to(device); out = []
+    for i in range(0, len(rows), batch_size):
+        r = rows[i:i + batch_size]; o = np.argsort(r)                   # sorted reads from a memmap
+        xb = torch.from_numpy(np.asarray(X[r[o]], np.float32)).to(device)
+        z = head(xb); z = z.softmax(-1) if probs else z
+        zb = torch.empty_like(z); zb[torch.from_numpy(o).to(device)] = z
+        out.append(zb.float().cpu().numpy())
+    head.train(was)
+    return np.concatenate(out) if out else np.zeros((0, getattr(head, 'n_classes', 0)), np.float32)
+
+def evaluate_head(head:nn.Module, X, y, # vectors and true class index per row of X
+                  rows=None, batch_size:int=8192, device='cpu') -> dict:
+    "`probe_metrics` of a head over ALL `rows` (never one batch)."
+    rows = np.arange(len(X)) if rows is None else np.asarray(rows)
+    return probe_metrics(np.asarray(y)[rows], predict_head(head, X, rows, batch_size, device))
+
+# %% ../nbs/05_family_classifier.ipynb #ab06ade4
+def class_weights(y:np.ndarray, n_classes:int) -> np.ndarray:
+    "'Balanced' weights n / (K_present · n_c) (scikit-learn's rule); 0 for classes absent from `y`."
+    c = np.bincount(y, minlength=n_classes).astype(float)
+    return np.where(c > 0, len(y) / (max(1, (c > 0).sum()) * np.maximum(c, 1)), 0.0)
+
+def _train_batches(X, rows, bs, rng, device):
+    p = rng.permutation(rows)
+    for i in range(0, len(p), bs):
+        r = np.sort(p[i:i + bs])
+        yield r, torch.from_numpy(np.asarray(X[r], np.float32)).to(device)
+
+def _fold_bn(net) -> ProbeHead:
+    "BatchNorm1d(affine=False) + ProbeHead → one ProbeHead whose mean/std are the running statistics."
+    bn, h = net[0], net[1]
+    with torch.no_grad(): h.mean.copy_(bn.running_mean); h.std.copy_((bn.running_var + bn.eps).sqrt())
+    return h
+
+# %% ../nbs/05_family_classifier.ipynb #e2ebea47
+def train_head(X, # (N, d) vectors: array or memory-mapped .npy (float16 is fine)
+               y:np.ndarray, # (N,) class index per row (rows not in train/val may be anything)
+               train_rows, val_rows, # positions of the train and val parts
+               n_classes:int, # K
+               kind:str='linear', # 'linear': BatchNorm1d(affine=False) + Linear (MAE linear probe); 'mlp': the original study's head
+               sign_split:bool|None=None, # feed [relu(x), relu(−x)] (default: True for 'mlp', as the original)
+               hidden:int=256, batch_size:int=256, lr:float=1e-3, weight_decay:float=0.0,
+               max_epochs:int=100, patience:int=10, # stop after `patience` epochs without a better val top-1
+               class_weight:str|None=None, # None or 'balanced'
+               device:str='auto', seed:int=0, progress:bool=False,
+              ) -> tuple[ProbeHead, pd.DataFrame]:
+    "Train a head in mini-batches; keep the epoch with the best top-1 (then loss) over the WHOLE val part. Returns `(head, history)`."
+    from ebird_mae.core import resolve_device
+    dev = resolve_device(device); y = np.asarray(y); d = X.shape[1]
+    train_rows, val_rows = np.asarray(train_rows), np.asarray(val_rows)
+    if not len(train_rows): raise ValueError("train_head: no train rows")
+    sign_split = (kind == 'mlp') if sign_split is None else sign_split
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        head = ProbeHead(d, n_classes, kind, hidden, sign_split)
+        net = (nn.Sequential(nn.BatchNorm1d(d, affine=False), head) if kind == 'linear' else head).to(dev)
+    w = torch.as_tensor(class_weights(y[train_rows], n_classes), dtype=torch.float32, device=dev) if class_weight == 'balanced' else None
+    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, 'max', factor=0.1, patience=max(1, patience // 3))
+    rng, hist, best, bad = np.random.default_rng(seed), [], (None, None), 0
+    yt = torch.as_tensor(y, dtype=torch.long)
+    for ep in range(max_epochs):
+        t0, tot, n = time.time(), 0.0, 0; net.train()
+        for r, xb in _train_batches(X, train_rows, batch_size, rng, dev):
+            if len(r) < 2 and kind == 'linear': continue                 # batch norm needs 2 rows
+            loss = F.cross_entropy(net(xb), yt[r].to(dev), weight=w)
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            tot += loss.item() * len(r); n += len(r)
+        if len(val_rows):
+            pv = predict_head(net, X, val_rows, device=dev); yv = y[val_rows]
+            score = (float((pv.argmax(1) == yv).mean()), -float(-np.log(np.clip(pv[np.arange(len(yv)), yv], 1e-12, 1)).mean()))
+        else: score = (float('nan'), float('nan'))
+        hist.append(dict(epoch=ep + 1, train_loss=tot / max(n, 1), val_top1=score[0], val_loss=-score[1], lr=opt.param_groups[0]['lr'],
+                         seconds=time.time() - t0))
+        if progress: print(hist[-1], flush=True)
+        if not len(val_rows) or best[1] is None or score > best[0]:          # better top-1, or equal top-1 and lower loss
+            best, bad = (score, {k: v.detach().clone() for k, v in net.state_dict().items()}), 0
+        else: bad += 1
+        if len(val_rows): sched.step(score[0])
+        if bad >= patience: break
+    net.load_state_dict(best[1]); net.eval().cpu()
+    return (_fold_bn(net) if kind == 'linear' else net).eval(), pd.DataFrame(hist)
+
+# %% ../nbs/05_family_classifier.ipynb #9e2733e5
 @dataclass
 class ProbeRun:
     "One fitted probe evaluated on the whole test part of one split."
@@ -231,7 +361,7 @@ class ProbeRun:
     scores:np.ndarray # (n_test, K) class probabilities
     groups:np.ndarray # species of each test row (the bootstrap's clusters)
     dim:int=0; n_train:int=0; n_val:int=0; val_top1:float=float('nan'); seconds:float=0.0
-    head:dict|None=None # logreg: dict(mean, std, weight, bias) — see `linear_scores`
+    head:nn.Module|None=None # the trained `ProbeHead` (logreg, bn_linear, mlp; kNN has none)
     notes:dict=field(default_factory=dict)
     def metrics(self) -> dict: return probe_metrics(self.y, self.scores)
 
@@ -250,7 +380,28 @@ def _as_features(features:dict, n:int) -> dict:
         out[k] = X
     return out
 
-# %% ../nbs/05_family_classifier.ipynb #0cecdc28
+# %% ../nbs/05_family_classifier.ipynb #54dd557a
+METHODS = {'logreg': 'standardised multinomial logistic regression (scikit-learn), C on val',
+           'knn': 'cosine kNN (centred), k on val',
+           'bn_linear': 'BatchNorm1d(affine=False) + Linear in mini-batches (the MAE linear probe), early stopping on val',
+           'mlp': "the original study's head: sign split → Linear → LeakyReLU(0.02) → Linear, early stopping on val"}
+
+def _fit_method(meth, X, tr, va, te, y, K, classes, Cs, ks, class_weight, head_kw):
+    "(test scores, chosen hyper-parameter, val top-1, ProbeHead or None) of one method."
+    if meth == 'logreg':
+        Xtr, Xva, Xte = (np.asarray(X[i], np.float32) for i in (tr, va, te))
+        h, C, v = fit_logreg(Xtr, y[tr], Xva, y[va], K, Cs, class_weight)
+        hd = head_from_linear(h, classes)
+        return linear_scores(h, Xte), f'C={C:g}', v, hd
+    if meth == 'knn':
+        Xtr, Xva, Xte = (np.asarray(X[i], np.float32) for i in (tr, va, te))
+        s, k, v = fit_knn(Xtr, y[tr], Xva, y[va], Xte, K, ks)
+        return s, f'k={k}', v, None
+    kw = {'weight_decay': 1e-3, **head_kw} if meth == 'mlp' else head_kw                  # the original's weight decay
+    hd, hist = train_head(X, y, tr, va, K, kind='linear' if meth == 'bn_linear' else 'mlp', class_weight=class_weight, **kw)
+    hd.classes = [str(c) for c in classes]
+    b = int(hist.val_top1.fillna(-1).values.argmax())
+    return predict_head(hd, X, te), f"epoch {b + 1}/{len(hist)}", float(hist.val_top1.iloc[b]), hd
 def probe_runs(features:dict, # name -> (n_rows, d) array, rows aligned with `table`
                table:pd.DataFrame, # metadata table (label and group columns)
                split_kinds=('seen', 'unseen'), # split kinds to run (or a dict kind -> `Split` made beforehand)
@@ -259,11 +410,12 @@ def probe_runs(features:dict, # name -> (n_rows, d) array, rows aligned with `ta
                Cs=(0.01, 0.1, 1.0), ks=(1, 5, 10, 20, 50), # hyper-parameter grids (chosen on val)
                class_weight:str|None=None, # None or 'balanced' (logreg)
                seed:int=0, test_frac:float=0.2, val_frac:float=0.1, # the splits
+               head_kw:dict|None=None, # `train_head` arguments for 'bn_linear' / 'mlp' (lr, batch_size, max_epochs, device ...)
               ) -> list[ProbeRun]:
     "Fit and evaluate every (feature set, split kind, method) on one shared split per kind."
     feats = _as_features(features, len(table))
-    bad = set(methods) - {'logreg', 'knn'}
-    if bad: raise ValueError(f"unknown methods {sorted(bad)}; use 'logreg' and/or 'knn'")
+    bad = set(methods) - set(METHODS)
+    if bad: raise ValueError(f"unknown methods {sorted(bad)}; use any of {list(METHODS)}")
     classes = class_names(table, label); cidx = {c: i for i, c in enumerate(classes)}
     lab = _named(table[label].values); y_all = np.array([cidx.get(v, -1) for v in lab])
     finite = np.ones(len(table), bool)
@@ -276,21 +428,15 @@ def probe_runs(features:dict, # name -> (n_rows, d) array, rows aligned with `ta
         if not len(tr) or not len(te): raise ValueError(f"split {kind!r} has {len(tr)} train and {len(te)} test rows")
         notes = {**sp.notes, 'rows_missing_features': int((~finite).sum())}
         for name, X in feats.items():
-            Xtr, Xva, Xte = (np.asarray(X[i], np.float32) for i in (tr, va, te))
             base = dict(feature=name, split=kind, classes=classes, rows=te, y=y_all[te], groups=grp[te],
                         dim=X.shape[1], n_train=len(tr), n_val=len(va), notes=notes)
             for meth in methods:
                 t0 = time.time()
-                if meth == 'logreg':
-                    head, C, v = fit_logreg(Xtr, y_all[tr], Xva, y_all[va], K, Cs, class_weight)
-                    r = ProbeRun(method=meth, param=f'C={C:g}', scores=linear_scores(head, Xte), val_top1=v, head=head, **base)
-                else:
-                    s, k, v = fit_knn(Xtr, y_all[tr], Xva, y_all[va], Xte, K, ks)
-                    r = ProbeRun(method=meth, param=f'k={k}', scores=s, val_top1=v, **base)
-                r.seconds = time.time() - t0; runs.append(r)
+                sc, param, v, hd = _fit_method(meth, X, tr, va, te, y_all, K, classes, Cs, ks, class_weight, head_kw or {})
+                runs.append(ProbeRun(method=meth, param=param, scores=sc, val_top1=v, head=hd, seconds=time.time() - t0, **base))
     return runs
 
-# %% ../nbs/05_family_classifier.ipynb #1a0f9a6b
+# %% ../nbs/05_family_classifier.ipynb #b9b78c60
 def runs_table(runs:list, # `ProbeRun`s
                n_boot:int=1000, # bootstrap resamples (0: no intervals)
                seed:int=0,
@@ -317,7 +463,7 @@ def probe_table(features:dict, # name -> (n_rows, d) array, rows aligned with `t
     "The probe table: every feature set × split kind × method, metrics over the whole test part with 95 % intervals."
     return runs_table(probe_runs(features, table, split_kinds, **kw), n_boot, seed=kw.get('seed', 0))
 
-# %% ../nbs/05_family_classifier.ipynb #fd8e7454
+# %% ../nbs/05_family_classifier.ipynb #933a8697
 def taxonomic_order(table:pd.DataFrame, # metadata table
                     label:str='family', # the class column
                     higher:str='order', # the rank above it
