@@ -15,10 +15,11 @@ from .core import in_test, atomic_write, atomic_write_text
 from .data import make_split, SPLIT_KINDS
 
 # %% auto #0
-__all__ = ['HEADLINE', 'METHODS', 'Split', 'probe_split', 'topk_hits', 'calibration_bins', 'ece', 'probe_metrics', 'bootstrap_ci',
-           'standardizer', 'fit_logreg', 'linear_scores', 'fit_knn', 'ProbeHead', 'head_from_linear', 'predict_head',
-           'evaluate_head', 'class_weights', 'train_head', 'ProbeRun', 'class_names', 'probe_runs', 'runs_table',
-           'probe_table', 'taxonomic_order', 'per_family_table', 'confusion_frame']
+__all__ = ['HEADLINE', 'METHODS', 'HEAD_FORMAT', 'Split', 'probe_split', 'topk_hits', 'calibration_bins', 'ece', 'probe_metrics',
+           'bootstrap_ci', 'standardizer', 'fit_logreg', 'linear_scores', 'fit_knn', 'ProbeHead', 'head_from_linear',
+           'predict_head', 'evaluate_head', 'class_weights', 'train_head', 'ProbeRun', 'class_names', 'probe_runs',
+           'runs_table', 'probe_table', 'taxonomic_order', 'per_family_table', 'confusion_frame', 'save_head',
+           'load_head', 'embedding_of', 'ProbeModel']
 
 # %% ../nbs/05_family_classifier.ipynb #f12be9c7
 @dataclass
@@ -505,3 +506,91 @@ def confusion_frame(run:ProbeRun, order:list|None=None, # class names in display
     order = list(run.classes) if order is None else [c for c in order if c in df.index]
     df = df.loc[order, order]; df = df[df.sum(1) > 0]
     return df.div(df.sum(1), axis=0) if normalize else df.astype(int)
+
+# %% ../nbs/05_family_classifier.ipynb #8b337b66
+HEAD_FORMAT = 'ebird_mae.probe.head/1'
+
+def _head_paths(path) -> tuple[Path, Path]:
+    p = Path(path); p = p.with_suffix('') if p.suffix in ('.safetensors', '.json') else p
+    return p.with_name(p.name + '.safetensors'), p.with_name(p.name + '.json')
+
+def save_head(head:ProbeHead, # a trained head with `classes` set
+              path, # `<name>` or `<name>.safetensors` (`<name>.json` is written beside it)
+              recipe:dict|None=None, # how its input vectors are made (default: `head.recipe`)
+              **extra # anything else worth keeping (metrics, split, provenance), JSON-serialisable
+             ) -> Path:
+    "Write the head (safetensors + JSON); returns the safetensors path."
+    from safetensors.torch import save_file
+    if not head.classes or len(head.classes) != head.n_classes:
+        raise ValueError(f"head.classes must name its {head.n_classes} outputs in order (got {head.classes!r}); set it before saving")
+    if len(set(head.classes)) != len(head.classes): raise ValueError("head.classes has duplicate names")
+    st, js = _head_paths(path)
+    sd = {k: v.detach().float().contiguous().cpu() for k, v in head.state_dict().items()}
+    atomic_write(st, lambda p: save_file(sd, str(p)))
+    meta = dict(format=HEAD_FORMAT, config=head.config(), classes=[str(c) for c in head.classes],
+                recipe=dict(recipe if recipe is not None else head.recipe), standardisation='buffers mean/std in the safetensors: x -> (x - mean) / std',
+                **extra)
+    atomic_write_text(js, json.dumps(meta, indent=1, default=str))
+    return st
+
+def load_head(path) -> ProbeHead:
+    "Read a saved head; `classes`, `recipe` and the whole JSON (`meta`) are attributes of the result."
+    from safetensors.torch import load_file
+    st, js = _head_paths(path)
+    if not js.exists(): raise FileNotFoundError(f"{js}: no finished head (its JSON is missing)")
+    meta = json.loads(js.read_text())
+    if meta.get('format') != HEAD_FORMAT: raise ValueError(f"{js}: format {meta.get('format')!r}, expected {HEAD_FORMAT!r}")
+    h = ProbeHead(**meta['config']); h.load_state_dict(load_file(str(st)))
+    h.classes, h.recipe, h.meta = list(meta['classes']), dict(meta.get('recipe') or {}), meta
+    return h.eval()
+
+# %% ../nbs/05_family_classifier.ipynb #674874bb
+def _reorder(self:ProbeHead, classes) -> ProbeHead:
+    "A copy whose outputs follow `classes` (names): output j is the score of `classes[j]`."
+    import copy
+    if self.classes is None: raise ValueError("this head has no class names (head.classes); cannot reorder by name")
+    names = [str(c) for c in classes]; pos = {c: i for i, c in enumerate(self.classes)}
+    if miss := [c for c in names if c not in pos]: raise KeyError(f"the head has no classes {miss[:10]}; it knows {self.classes[:10]}...")
+    h = copy.deepcopy(self); idx = torch.tensor([pos[c] for c in names])
+    last = h.net if self.kind == 'linear' else h.net[-1]
+    new = nn.Linear(last.in_features, len(names))
+    with torch.no_grad(): new.weight.copy_(last.weight[idx]); new.bias.copy_(last.bias[idx])
+    if self.kind == 'linear': h.net = new
+    else: h.net[-1] = new
+    h.n_classes, h.classes = len(names), names
+    return h
+ProbeHead.reorder = _reorder
+
+# %% ../nbs/05_family_classifier.ipynb #ea2903c3
+_CODES = ('gamma_mu', 'mu', 'gamma')
+
+def embedding_of(model:nn.Module, # MAE / MAE-VSC (or a ViT with `forward_features`)
+                 imgs:torch.Tensor, # (B, C, H, W) normalised images
+                 array:str='gamma_mu_cls', # an `embed` array name: 'cls', 'mean', or '<gamma_mu|mu|gamma>_<cls|mean>'
+                 layer:int|None=None, norm:bool=False, # block whose tokens to read (None: final, normed)
+                ) -> torch.Tensor:
+    "The named embedding `(B, d)` of each image, differentiable (no `inference_mode`)."
+    from ebird_mae.embed import _tokens
+    code, _, pool = array.rpartition('_')
+    if array not in ('cls', 'mean') and (code not in _CODES or pool not in ('cls', 'mean')):
+        raise ValueError(f"array must be 'cls', 'mean' or '<{'|'.join(_CODES)}>_<cls|mean>', got {array!r}")
+    t = _tokens(model, imgs, layer, norm)
+    if array in ('cls', 'mean'): return t[:, 0].float() if array == 'cls' else t[:, 1:].float().mean(1)
+    if not hasattr(model, 'vsc_head') or layer is not None: raise ValueError(f"array {array!r} needs an MAE-VSC model at the final layer")
+    mu, _, lg = model.vsc_head(t)
+    v = {'gamma_mu': lg.float().exp() * mu.float(), 'mu': mu.float(), 'gamma': lg.float().exp()}[code]
+    return v[:, 0] if pool == 'cls' else v[:, 1:].mean(1)
+
+class ProbeModel(nn.Module):
+    "One module from images to class logits: `embedding_of(encoder, imgs, **head.recipe)` → `head`. `classes` names the outputs."
+    def __init__(self, encoder:nn.Module, # the MAE / MAE-VSC the head's embeddings came from
+                 head:ProbeHead, # a trained (or loaded) head; its `recipe` says which embedding
+                ):
+        super().__init__()
+        self.encoder, self.head = encoder, head
+        r = head.recipe or {}
+        self.array, self.layer, self.norm = r.get('array', 'gamma_mu_cls'), r.get('layer'), bool(r.get('norm', False))
+    @property
+    def classes(self): return self.head.classes
+    def features(self, imgs): return embedding_of(self.encoder, imgs, self.array, self.layer, self.norm)
+    def forward(self, imgs:torch.Tensor) -> torch.Tensor: return self.head(self.features(imgs))
