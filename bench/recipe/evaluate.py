@@ -1,0 +1,51 @@
+"""Issue 11's acceptance numbers for one model, through the project's own stages (embed → probe):
+family probe on seen and unseen species (logistic regression and cosine kNN, whole test part, species-bootstrap
+95 % intervals) for the model's codes, pixel-PCA and a randomly initialised encoder of the same architecture, and the
+sparse code's use (active dimensions per image, γ bimodality, family × latent activation spread).
+Usage: python bench/recipe/evaluate.py [WEIGHTS] [--out CSV]   (default: the main job's model, `train.main_job_model`)"""
+import sys, json, argparse, time
+from pathlib import Path
+import numpy as np, pandas as pd, torch
+from ebird_mae.synth import default_dataset
+from ebird_mae.embed import embed, pixel_features, random_encoder
+from ebird_mae.probe import probe_table
+from ebird_mae.models import load_model
+
+def sparsity(emb, table) -> dict:
+    "Use of the sparse code: γ of the pooled code (CLS token and mean over patch tokens)."
+    out = {}
+    for pool in ('cls', 'mean'):
+        k = f'gamma_{pool}'
+        if k not in emb.names: continue
+        g = np.asarray(emb[k], dtype=np.float32)
+        act = g > 0.5
+        rate = pd.DataFrame(act).groupby(table.family.values).mean()           # family × latent activation rate
+        out[pool] = dict(median_active=float(np.median(act.sum(1))), mid_frac=float(((g > 0.1) & (g < 0.9)).mean()),
+                         mean_gamma=float(g.mean()), dims_ever_active=int(act.any(0).sum()),
+                         family_rate_std=float(rate.std(0).mean()))
+    return out
+
+def main():
+    ap = argparse.ArgumentParser(); ap.add_argument('weights', nargs='?'); ap.add_argument('--out', default=None)
+    a = ap.parse_args()
+    if a.weights: model, _ = load_model(a.weights); prov = a.weights
+    else:
+        from ebird_mae.train import main_job_model
+        model, _, prov = main_job_model()
+    model.eval(); torch.manual_seed(0)
+    table = default_dataset().reset_index(drop=True)
+    t0 = time.time(); emb = embed(model, table, progress=False); te = time.time() - t0
+    rnd = embed(random_encoder(model), table, progress=False)
+    pix = pixel_features(table, size=64, n_components=256)
+    feats = {n: np.asarray(emb[n], np.float32) for n in emb.names if not n.startswith('gamma_') or n.startswith('gamma_mu')}
+    feats['random_encoder_' + rnd.default] = np.asarray(rnd[rnd.default], np.float32)
+    feats['pixel_pca256'] = np.asarray(pix['pixel_pca'], np.float32)
+    t0 = time.time(); tab = probe_table(feats, table, n_boot=200); tp = time.time() - t0
+    cols = ['feature', 'split', 'method', 'param', 'top1', 'top1_lo', 'top1_hi', 'top5', 'macro_f1', 'bal_acc']
+    print(f"model: {prov}; embed {te:.0f} s, probe table {tp:.0f} s")
+    print(tab[[c for c in cols if c in tab.columns]].to_string(index=False, float_format=lambda v: f'{v:.3f}'))
+    sp = sparsity(emb, table); print(json.dumps(sp, indent=1))
+    if a.out:
+        tab.to_csv(a.out, index=False); Path(a.out).with_suffix('.sparsity.json').write_text(json.dumps(sp, indent=1))
+
+if __name__ == '__main__': main()
