@@ -11,6 +11,7 @@ import numpy as np, pandas as pd
 import torch
 from torch import nn
 import torch.nn.functional as F
+from fastcore.script import call_parse, Param
 from .core import in_test, atomic_write, atomic_write_text
 from .data import make_split, SPLIT_KINDS
 
@@ -19,7 +20,7 @@ __all__ = ['HEADLINE', 'METHODS', 'HEAD_FORMAT', 'Split', 'probe_split', 'topk_h
            'bootstrap_ci', 'standardizer', 'fit_logreg', 'linear_scores', 'fit_knn', 'ProbeHead', 'head_from_linear',
            'predict_head', 'evaluate_head', 'class_weights', 'train_head', 'ProbeRun', 'class_names', 'probe_runs',
            'runs_table', 'probe_table', 'taxonomic_order', 'per_family_table', 'confusion_frame', 'save_head',
-           'load_head', 'embedding_of', 'ProbeModel']
+           'load_head', 'embedding_of', 'ProbeModel', 'probe_embeddings', 'probe_cli']
 
 # %% ../nbs/05_family_classifier.ipynb #f12be9c7
 @dataclass
@@ -78,7 +79,7 @@ def probe_split(table:pd.DataFrame, # metadata table, one row per image
     notes = {'rows_without_label_or_group': int((~ok).sum()), **_split_notes(kind, part, lab, grp, label, group)}
     return Split(kind, part, notes)
 
-# %% ../nbs/05_family_classifier.ipynb #800a8d46
+# %% ../nbs/05_family_classifier.ipynb #8ca73774
 def _per_class(y, pred, K):
     "Per class: support, correct, predicted counts."
     return (np.bincount(y, minlength=K).astype(float), np.bincount(y[pred == y], minlength=K).astype(float),
@@ -102,7 +103,7 @@ def ece(probs:np.ndarray, y:np.ndarray, n_bins:int=15) -> float:
     t = calibration_bins(probs, y, n_bins).dropna()
     return float((t['count'] / t['count'].sum() * (t.accuracy - t.confidence).abs()).sum())
 
-# %% ../nbs/05_family_classifier.ipynb #8ca73774
+# %% ../nbs/05_family_classifier.ipynb #61f62cd2
 def probe_metrics(y:np.ndarray, # (n,) true class indices
                   scores:np.ndarray, # (n, K) scores or probabilities, one column per class
                   probs:bool=True, # whether `scores` are probabilities (then ECE is reported)
@@ -117,7 +118,7 @@ def probe_metrics(y:np.ndarray, # (n,) true class indices
                 macro_f1=float((2 * c[m] / (n[m] + p[m])).mean()), bal_acc=float((c[m] / n[m]).mean()),
                 ece=ece(scores, y) if probs else float('nan'), n=int(len(y)))
 
-# %% ../nbs/05_family_classifier.ipynb #3dff9c27
+# %% ../nbs/05_family_classifier.ipynb #ed7187d2
 HEADLINE = ('top1', 'top5', 'macro_f1', 'bal_acc')
 
 def bootstrap_ci(y:np.ndarray, # (n,) true class indices
@@ -145,7 +146,7 @@ def bootstrap_ci(y:np.ndarray, # (n,) true class indices
     q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
     return {k: tuple(float(x) for x in np.nanpercentile(v, q)) for k, v in vals.items()}
 
-# %% ../nbs/05_family_classifier.ipynb #01ac11d4
+# %% ../nbs/05_family_classifier.ipynb #caf90bba
 def standardizer(X:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "Mean and standard deviation per column (float64 sums, float32 out); constant columns get std 1."
     mu = X.mean(0, dtype=np.float64); sd = X.std(0, dtype=np.float64)
@@ -186,7 +187,7 @@ def linear_scores(head:dict, X:np.ndarray) -> np.ndarray:
     z = z - z.max(1, keepdims=True); e = np.exp(z)
     return e / e.sum(1, keepdims=True)
 
-# %% ../nbs/05_family_classifier.ipynb #c1c5eef8
+# %% ../nbs/05_family_classifier.ipynb #702df704
 def _knn_votes(Q, R, yr, K, kmax, chunk=2048):
     "Top-kmax neighbours of each query among the references (cosine): (labels, sims) (nq, kmax)."
     kmax = min(kmax, len(R)); Rt = torch.from_numpy(R)
@@ -222,7 +223,7 @@ def fit_knn(Xtr, ytr, Xva, yva, Xte, # train (references), val (chooses k) and t
     lt, st = _knn_votes(_unit(Xte, mu), R, ytr, n_classes, kmax)
     return _knn_scores(lt, st, best[0], n_classes), best[0], best[1]
 
-# %% ../nbs/05_family_classifier.ipynb #702df704
+# %% ../nbs/05_family_classifier.ipynb #ab06ade4
 class ProbeHead(nn.Module):
     "Family logits from an embedding: `(x − mean) / std` → optional sign split `[relu(x), relu(−x)]` → Linear, or Linear → LeakyReLU → Linear."
     def __init__(self, dim:int, # embedding width
@@ -248,7 +249,7 @@ class ProbeHead(nn.Module):
     def config(self) -> dict:
         return dict(dim=self.dim, n_classes=self.n_classes, kind=self.kind, hidden=self.hidden, sign_split=self.sign_split, slope=self.slope)
 
-# %% ../nbs/05_family_classifier.ipynb #0cecdc28
+# %% ../nbs/05_family_classifier.ipynb #fd8e7454
 def head_from_linear(head:dict, # `fit_logreg`'s dict(mean, std, weight, bias)
                      classes=None) -> ProbeHead:
     "The scikit-learn probe as a `ProbeHead` (same logits)."
@@ -284,7 +285,7 @@ def evaluate_head(head:nn.Module, X, y, # vectors and true class index per row o
     rows = np.arange(len(X)) if rows is None else np.asarray(rows)
     return probe_metrics(np.asarray(y)[rows], predict_head(head, X, rows, batch_size, device))
 
-# %% ../nbs/05_family_classifier.ipynb #ab06ade4
+# %% ../nbs/05_family_classifier.ipynb #b9b78c60
 def class_weights(y:np.ndarray, n_classes:int) -> np.ndarray:
     "'Balanced' weights n / (K_present · n_c) (scikit-learn's rule); 0 for classes absent from `y`."
     c = np.bincount(y, minlength=n_classes).astype(float)
@@ -302,7 +303,7 @@ def _fold_bn(net) -> ProbeHead:
     with torch.no_grad(): h.mean.copy_(bn.running_mean); h.std.copy_((bn.running_var + bn.eps).sqrt())
     return h
 
-# %% ../nbs/05_family_classifier.ipynb #e2ebea47
+# %% ../nbs/05_family_classifier.ipynb #52f85c38
 def train_head(X, # (N, d) vectors: array or memory-mapped .npy (float16 is fine)
                y:np.ndarray, # (N,) class index per row (rows not in train/val may be anything)
                train_rows, val_rows, # positions of the train and val parts
@@ -351,7 +352,7 @@ def train_head(X, # (N, d) vectors: array or memory-mapped .npy (float16 is fine
     net.load_state_dict(best[1]); net.eval().cpu()
     return (_fold_bn(net) if kind == 'linear' else net).eval(), pd.DataFrame(hist)
 
-# %% ../nbs/05_family_classifier.ipynb #9e2733e5
+# %% ../nbs/05_family_classifier.ipynb #67dc2f2f
 @dataclass
 class ProbeRun:
     "One fitted probe evaluated on the whole test part of one split."
@@ -381,7 +382,7 @@ def _as_features(features:dict, n:int) -> dict:
         out[k] = X
     return out
 
-# %% ../nbs/05_family_classifier.ipynb #54dd557a
+# %% ../nbs/05_family_classifier.ipynb #f9e0bb10
 METHODS = {'logreg': 'standardised multinomial logistic regression (scikit-learn), C on val',
            'knn': 'cosine kNN (centred), k on val',
            'bn_linear': 'BatchNorm1d(affine=False) + Linear in mini-batches (the MAE linear probe), early stopping on val',
@@ -412,8 +413,14 @@ def probe_runs(features:dict, # name -> (n_rows, d) array, rows aligned with `ta
                class_weight:str|None=None, # None or 'balanced' (logreg)
                seed:int=0, test_frac:float=0.2, val_frac:float=0.1, # the splits
                head_kw:dict|None=None, # `train_head` arguments for 'bn_linear' / 'mlp' (lr, batch_size, max_epochs, device ...)
+               blas_threads:int|None=1, # BLAS threads for the scikit-learn / numpy solves (None: library default)
               ) -> list[ProbeRun]:
     "Fit and evaluate every (feature set, split kind, method) on one shared split per kind."
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(blas_threads):
+        return _probe_runs(features, table, split_kinds, methods, label, group, Cs, ks, class_weight, seed, test_frac, val_frac, head_kw)
+
+def _probe_runs(features, table, split_kinds, methods, label, group, Cs, ks, class_weight, seed, test_frac, val_frac, head_kw):
     feats = _as_features(features, len(table))
     bad = set(methods) - set(METHODS)
     if bad: raise ValueError(f"unknown methods {sorted(bad)}; use any of {list(METHODS)}")
@@ -437,12 +444,12 @@ def probe_runs(features:dict, # name -> (n_rows, d) array, rows aligned with `ta
                 runs.append(ProbeRun(method=meth, param=param, scores=sc, val_top1=v, head=hd, seconds=time.time() - t0, **base))
     return runs
 
-# %% ../nbs/05_family_classifier.ipynb #b9b78c60
+# %% ../nbs/05_family_classifier.ipynb #bc8eb2c7
 def runs_table(runs:list, # `ProbeRun`s
                n_boot:int=1000, # bootstrap resamples (0: no intervals)
                seed:int=0,
               ) -> pd.DataFrame:
-    "One row per run: sizes, chosen hyper-parameter, metrics over the whole test part, species-bootstrap 95 % intervals."
+    "One row per run: sizes, chosen hyper-parameter, metrics over the whole test part, species-bootstrap 95 % intervals; `chance` = share of the commonest test class."
     rows = []
     for r in runs:
         m = r.metrics(); ci = bootstrap_ci(r.y, r.scores, r.groups, n_boot, seed=seed) if n_boot else {}
@@ -464,7 +471,7 @@ def probe_table(features:dict, # name -> (n_rows, d) array, rows aligned with `t
     "The probe table: every feature set × split kind × method, metrics over the whole test part with 95 % intervals."
     return runs_table(probe_runs(features, table, split_kinds, **kw), n_boot, seed=kw.get('seed', 0))
 
-# %% ../nbs/05_family_classifier.ipynb #933a8697
+# %% ../nbs/05_family_classifier.ipynb #697134a8
 def taxonomic_order(table:pd.DataFrame, # metadata table
                     label:str='family', # the class column
                     higher:str='order', # the rank above it
@@ -507,7 +514,7 @@ def confusion_frame(run:ProbeRun, order:list|None=None, # class names in display
     df = df.loc[order, order]; df = df[df.sum(1) > 0]
     return df.div(df.sum(1), axis=0) if normalize else df.astype(int)
 
-# %% ../nbs/05_family_classifier.ipynb #8b337b66
+# %% ../nbs/05_family_classifier.ipynb #adeaeacc
 HEAD_FORMAT = 'ebird_mae.probe.head/1'
 
 def _head_paths(path) -> tuple[Path, Path]:
@@ -544,7 +551,7 @@ def load_head(path) -> ProbeHead:
     h.classes, h.recipe, h.meta = list(meta['classes']), dict(meta.get('recipe') or {}), meta
     return h.eval()
 
-# %% ../nbs/05_family_classifier.ipynb #674874bb
+# %% ../nbs/05_family_classifier.ipynb #c120361b
 def _reorder(self:ProbeHead, classes) -> ProbeHead:
     "A copy whose outputs follow `classes` (names): output j is the score of `classes[j]`."
     import copy
@@ -561,7 +568,7 @@ def _reorder(self:ProbeHead, classes) -> ProbeHead:
     return h
 ProbeHead.reorder = _reorder
 
-# %% ../nbs/05_family_classifier.ipynb #ea2903c3
+# %% ../nbs/05_family_classifier.ipynb #3b67971c
 _CODES = ('gamma_mu', 'mu', 'gamma')
 
 def embedding_of(model:nn.Module, # MAE / MAE-VSC (or a ViT with `forward_features`)
@@ -594,3 +601,59 @@ class ProbeModel(nn.Module):
     def classes(self): return self.head.classes
     def features(self, imgs): return embedding_of(self.encoder, imgs, self.array, self.layer, self.norm)
     def forward(self, imgs:torch.Tensor) -> torch.Tensor: return self.head(self.features(imgs))
+
+# %% ../nbs/05_family_classifier.ipynb #bc9bfe9c
+def _recipe(emb, array:str) -> dict:
+    i = emb.info
+    return dict(array=array, layer=i.get('layer'), norm=i.get('norm', False), img_size=i.get('img_size'), crop_pct=i.get('crop_pct'),
+                model=i.get('model'), provenance=i.get('provenance'), code=i.get('code'))
+
+def probe_embeddings(emb, # `embed.Embeddings` (vectors + metadata table)
+                     arrays=None, # array names (default: `emb.default`)
+                     out_dir=None, # folder for the table, split notes and heads (None: write nothing)
+                     **kw # `probe_runs` arguments (split_kinds, methods, class_weight, ...) and `n_boot`
+                    ) -> tuple[pd.DataFrame, list]:
+    "Probe stored embeddings; optionally write `probe_table.csv`, `splits.json` and the heads. Returns `(table, runs)`."
+    arrays = [emb.default] if arrays is None else list(arrays)
+    n_boot = kw.pop('n_boot', 1000)
+    runs = probe_runs({a: emb[a] for a in arrays}, emb.meta.reset_index(drop=True), **kw)
+    tab = runs_table(runs, n_boot, seed=kw.get('seed', 0))
+    if out_dir is not None:
+        out = Path(out_dir)
+        atomic_write_text(out/'probe_table.csv', tab.to_csv(index=False))
+        notes = {r.split: r.notes for r in runs}
+        atomic_write_text(out/'splits.json', json.dumps(notes, indent=1, default=str))
+        for r in runs:
+            if r.head is not None:
+                m = r.metrics()
+                save_head(r.head, out/'heads'/f'{r.feature}.{r.split}.{r.method}', _recipe(emb, r.feature), split=r.split,
+                          method=r.method, param=r.param, test_metrics=m, label=kw.get('label', 'family'))
+    return tab, runs
+
+# %% ../nbs/05_family_classifier.ipynb #783fa294
+@call_parse
+def probe_cli(
+    embeddings:Param("embeddings folder (ebird_mae_embed / Embeddings.save), or 'main' for the main job's", str)='main',
+    arrays:Param("comma-separated array names (default: the folder's default array); 'all' for every array", str)=None,
+    output_dir:Param("folder for probe_table.csv, splits.json and heads/", str)='runs/probe',
+    splits:Param("comma-separated split kinds: seen, unseen", str)='seen,unseen',
+    methods:Param(f"comma-separated methods: {', '.join(METHODS)}", str)='logreg,knn',
+    label:Param("class column of the metadata", str)='family',
+    group:Param("column the unseen split holds out whole", str)='species',
+    class_weight:Param("'balanced' for class-balanced weights, else none", str)=None,
+    n_boot:Param("bootstrap resamples for the 95 % intervals", int)=1000,
+    seed:Param("split seed", int)=0,
+):
+    "Train and evaluate family probes on stored embeddings; write the table, the split notes and the heads."
+    from ebird_mae.embed import Embeddings, main_job_embeddings
+    try:
+        emb = main_job_embeddings()[0] if embeddings == 'main' else Embeddings.load(embeddings)
+        names = emb.names if arrays == 'all' else None if arrays is None else [a.strip() for a in arrays.split(',') if a.strip()]
+        for a in names or []: emb[a]                                     # KeyError naming the array and the ones there are
+        tab, _ = probe_embeddings(emb, names, output_dir, split_kinds=tuple(s.strip() for s in splits.split(',')),
+                                  methods=tuple(m.strip() for m in methods.split(',')), label=label, group=group,
+                                  class_weight=None if class_weight in (None, '', 'none') else class_weight, n_boot=n_boot, seed=seed)
+    except (FileNotFoundError, ValueError, KeyError) as err: raise SystemExit(f"ebird_mae_probe: error: {err}")
+    cols = ['feature', 'split', 'method', 'param', 'n_test', 'top1', 'top1_lo', 'top1_hi', 'bal_acc', 'macro_f1', 'top5', 'ece']
+    print(tab[[c for c in cols if c in tab]].round(3).to_string(index=False))
+    print(f"written: {Path(output_dir)/'probe_table.csv'}, splits.json, heads/")
