@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_models.ipynb #ac2cba45
 from __future__ import annotations
-import json, math, os, importlib, warnings
+import json, math, importlib, warnings
 from dataclasses import dataclass, asdict, field, fields
 from functools import partial
 from pathlib import Path
@@ -12,19 +12,18 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-import torch.nn.functional as F
 from timm.models.vision_transformer import Block
 from timm.layers import PatchEmbed, resample_abs_pos_embed
-from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+from timm.models._features import feature_take_indices
 from fastcore.basics import patch
-from .data import denormalize, read_image, eval_transform
+from .core import NORM_PIX_EPS, atomic_write, atomic_write_text
 
 # %% auto #0
-__all__ = ['MAE_SIZES', 'TIMM_NAMES', 'ARCHS', 'ARCH_MODULES', 'MAEConfig', 'mae_config', 'sincos_1d', 'sincos_2d', 'MAEOutput',
-           'register_arch', 'get_arch', 'MaskedAutoencoder', 'check_images', 'check_mask_ratio', 'patchify',
-           'unpatchify', 'random_masking', 'create_mae', 'LoadReport', 'load_weights', 'load_official_mae',
-           'atomic_write', 'save_weights', 'infer_mae_config', 'load_model', 'timm_kwargs', 'timm_state_dict',
-           'to_timm', 'reconstruct', 'reconstruction_grid', 'fit_batch', 'load_image', 'demo_cli']
+__all__ = ['MAE_SIZES', 'TIMM_NAMES', 'ARCHS', 'ARCH_MODULES', 'POOLS', 'MAEConfig', 'mae_config', 'sincos_1d', 'sincos_2d',
+           'MAEOutput', 'register_arch', 'get_arch', 'MaskedAutoencoder', 'check_images', 'check_mask_ratio',
+           'patchify', 'unpatchify', 'random_masking', 'pool_tokens', 'create_mae', 'LoadReport', 'load_weights',
+           'load_official_mae', 'save_weights', 'infer_mae_config', 'load_model', 'timm_kwargs', 'timm_state_dict',
+           'to_timm', 'reconstruct']
 
 # %% ../nbs/00_models.ipynb #9f0c6dd8
 @dataclass
@@ -121,9 +120,18 @@ class MAEOutput:
     ids_restore:torch.Tensor # (B, L) index that puts the shuffled tokens back in image order
     latent:torch.Tensor # (B, 1+L_visible, D) encoder output: CLS + visible tokens, after the final norm
 
+    @property
+    def loss_rec(self) -> torch.Tensor:
+        "The reconstruction term: the whole loss of a plain MAE."
+        return self.loss
+
+    def metrics(self) -> dict:
+        "Scalars to log, as detached float32 tensors (no host sync): `loss`, `loss_rec`."
+        return dict(loss=self.loss.detach().float(), loss_rec=self.loss_rec.detach().float())
+
 # %% ../nbs/00_models.ipynb #2a5b1885
 ARCHS = {}
-ARCH_MODULES = {'mae': 'ebird_mae.models', 'mae_vsc': 'ebird_mae.vsc'}
+ARCH_MODULES = {'mae': 'ebird_mae.models', 'mae_vsc': 'ebird_mae.vsc', 'mae_vsc_views': 'ebird_mae.views'}
 
 def register_arch(name:str):
     "Class decorator: make a model class rebuildable by `load_model` under `name`."
@@ -168,6 +176,12 @@ class MaskedAutoencoder(nn.Module):
         self.decoder_norm = _norm_layer(Dd)
         self.decoder_pred = nn.Linear(Dd, cfg.patch_size ** 2 * cfg.in_chans, bias=True)
         self.initialize_weights()
+
+    train_knobs = ()   # keyword arguments of `forward` that a trainer schedules (none for a plain MAE)
+
+    def no_weight_decay(self) -> set:
+        "Names of the parameters AdamW must not decay (timm's convention): tokens and position tables."
+        return {'cls_token', 'mask_token', 'pos_embed', 'decoder_pos_embed'}
 
     @property
     def latent_dim(self):
@@ -298,15 +312,50 @@ def forward_features(self:MaskedAutoencoder, imgs:torch.Tensor) -> torch.Tensor:
     check_images(imgs, self.cfg)
     return self._run_encoder(self.patch_embed(imgs) + self.pos_embed[:, 1:])
 
+POOLS = ('cls', 'mean')
+
+def pool_tokens(t:torch.Tensor, # (B, 1+L, D) tokens or codes: CLS first, then the patches in image order
+                pool:str='cls' # 'cls': the CLS token; 'mean': the mean of the patch tokens
+               ) -> torch.Tensor:
+    "One vector per image, `(B, D)`: the pooling every `encode` uses."
+    if pool not in POOLS: raise ValueError(f"pool must be one of {list(POOLS)}, got {pool!r}")
+    return t[:, 0] if pool == 'cls' else t[:, 1:].mean(1)
+
 @patch
 def encode(self:MaskedAutoencoder,
            imgs:torch.Tensor, # (B, C, H, W) normalised images
            pool:str='cls' # 'cls': the normed CLS token; 'mean': mean of the patch tokens
           ) -> torch.Tensor:
     "A deterministic embedding `(B, D)` of each image."
-    if pool not in ('cls', 'mean'): raise ValueError(f"pool must be 'cls' or 'mean', got {pool!r}")
-    t = self.forward_features(imgs)
-    return t[:, 0] if pool == 'cls' else t[:, 1:].mean(1)
+    return pool_tokens(self.forward_features(imgs), pool)
+
+# %% ../nbs/00_models.ipynb #54f07f42
+@patch
+def forward_intermediates(self:MaskedAutoencoder,
+        imgs:torch.Tensor, # (B, C, H, W) normalised images
+        indices:int|list|None=None, # blocks to return: a list of indices (negative from the end), an int n (the last n), None (all)
+        return_prefix_tokens:bool=False, # return `(patch tokens, CLS token)` pairs instead of patch tokens
+        norm:bool=False, # pass the returned tokens through the final norm
+        stop_early:bool=False, # run only up to the last block asked for
+        output_fmt:str='NCHW', # 'NCHW': (B, D, h, w) maps; 'NLC': (B, L, D) tokens
+        intermediates_only:bool=False # return only the list
+       ):
+    "Tokens after chosen encoder blocks, no masking, with timm's `VisionTransformer.forward_intermediates` meaning: `(final normed tokens, [per block])`."
+    if output_fmt not in ('NCHW', 'NLC'): raise ValueError(f"output_fmt must be 'NCHW' or 'NLC', got {output_fmt!r}")
+    check_images(imgs, self.cfg)
+    take, max_index = feature_take_indices(len(self.blocks), indices)
+    x = self.patch_embed(imgs) + self.pos_embed[:, 1:]
+    x = torch.cat([(self.cls_token + self.pos_embed[:, :1]).expand(x.shape[0], -1, -1), x], dim=1)
+    inter = []
+    for i, blk in enumerate(self.blocks[:max_index + 1] if stop_early else self.blocks):
+        x = blk(x)
+        if i in take: inter.append(self.norm(x) if norm else x)
+    prefix, inter = [y[:, :1] for y in inter], [y[:, 1:] for y in inter]
+    if output_fmt == 'NCHW':
+        g = self.cfg.grid_size
+        inter = [y.reshape(y.shape[0], g, g, -1).permute(0, 3, 1, 2).contiguous() for y in inter]
+    if return_prefix_tokens: inter = list(zip(inter, prefix))
+    return inter if intermediates_only else (self.norm(x), inter)
 
 # %% ../nbs/00_models.ipynb #8e011034
 @patch
@@ -330,7 +379,7 @@ def patch_targets(self:MaskedAutoencoder, imgs:torch.Tensor) -> torch.Tensor:
     "The regression target of every patch, `(B, L, p·p·C)` in float32 (per-patch normalised if `norm_pix_loss`)."
     t = patchify(imgs.float(), self.cfg.patch_size)
     if self.cfg.norm_pix_loss:
-        t = (t - t.mean(-1, keepdim=True)) / (t.var(-1, keepdim=True) + 1e-6).sqrt()
+        t = (t - t.mean(-1, keepdim=True)) / (t.var(-1, keepdim=True) + NORM_PIX_EPS).sqrt()
     return t
 
 @patch
@@ -347,9 +396,12 @@ def forward_loss(self:MaskedAutoencoder,
 def forward(self:MaskedAutoencoder,
             imgs:torch.Tensor, # (B, C, H, W) normalised images
             mask_ratio:float=0.75, # fraction of patches hidden
-            noise:torch.Tensor|None=None # optional (B, L) noise fixing the mask
+            noise:torch.Tensor|None=None, # optional (B, L) noise fixing the mask
+            generator:torch.Generator|None=None # draws the mask when `noise` is None
            ) -> MAEOutput:
     "Mask, encode, decode and score one batch."
+    if noise is None and generator is not None and mask_ratio > 0:
+        noise = torch.rand(imgs.shape[0], self.cfg.num_patches, generator=generator, device=generator.device).to(imgs.device)
     latent, mask, ids_restore = self.forward_encoder(imgs, mask_ratio, noise)
     pred = self.forward_decoder(latent, ids_restore)
     return MAEOutput(self.forward_loss(imgs, pred, mask), pred, mask, ids_restore, latent)
@@ -422,27 +474,6 @@ def load_official_mae(model:nn.Module, # a `MaskedAutoencoder` (or subclass) to 
     return load_weights(model, sd, strict=strict)
 
 # %% ../nbs/00_models.ipynb #368a08d2
-def atomic_write(path, # destination file
-                 write_fn # called with a temporary path beside `path`; writes the whole file there
-                ) -> Path:
-    "Write a file so that a crash leaves either the old file or the new one: temp file, fsync, `os.replace`, fsync of the folder."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
-    try:
-        write_fn(tmp)
-        fd = os.open(tmp, os.O_RDONLY)
-        try: os.fsync(fd)
-        finally: os.close(fd)
-        os.replace(tmp, path)
-        try:
-            fd = os.open(path.parent, os.O_RDONLY)
-            try: os.fsync(fd)
-            finally: os.close(fd)
-        except OSError: pass  # folders cannot be fsynced on every platform
-    finally:
-        if tmp.exists(): tmp.unlink()
-    return path
-
 def save_weights(model:nn.Module, # a model with `config_dict()`
                  path # destination `.safetensors` file; the config goes to the same name with `.json`
                 ) -> Path:
@@ -453,35 +484,56 @@ def save_weights(model:nn.Module, # a model with `config_dict()`
     cfg = model.config_dict()
     sd = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     atomic_write(path, lambda p: save_file(sd, str(p), metadata={'config': json.dumps(cfg)}))
-    atomic_write(path.with_suffix('.json'), lambda p: p.write_text(json.dumps(cfg, indent=2)))
+    atomic_write_text(path.with_suffix('.json'), json.dumps(cfg, indent=2))
     return path
 
 # %% ../nbs/00_models.ipynb #77f67a61
-def infer_mae_config(sd:dict) -> MAEConfig:
-    "Guess the `MAEConfig` of an official MAE state dict from its tensor shapes."
-    try:
-        w = sd['patch_embed.proj.weight']; D, C, p, _ = w.shape
-        L = sd['pos_embed'].shape[1] - 1
+_OFFICIAL = ('base', 'large', 'huge')   # the facebookresearch/mae releases: their head counts are facts, not guesses
+
+def _n_blocks(sd, prefix): return len({k.split('.')[1] for k in sd if k.startswith(prefix + '.')})
+
+def _mlp_ratio(sd, prefix, width):
+    w = sd.get(f'{prefix}.0.mlp.fc1.weight')
+    return None if w is None else w.shape[0] / width
+
+def infer_mae_config(sd:dict, # an official-layout MAE / ViT state dict
+                     num_heads:int|None=None, # encoder heads (not in the weights); None: an official size with these shapes
+                     decoder_num_heads:int|None=None, # decoder heads, likewise
+                    ) -> MAEConfig:
+    "The `MAEConfig` of a state dict: shapes give sizes and MLP ratio, heads come from the arguments or an official size; else a `ValueError` naming what is missing."
+    try: D, C, p, _ = sd['patch_embed.proj.weight'].shape; L = sd['pos_embed'].shape[1] - 1
     except KeyError as e: raise ValueError(f"not an MAE/ViT state dict: missing {e}") from e
-    depth = len({k.split('.')[1] for k in sd if k.startswith('blocks.')})
-    base = next((s for s in MAE_SIZES.values() if s['embed_dim'] == D), MAE_SIZES['base'])
-    kw = dict(img_size=int(math.isqrt(L)) * p, patch_size=p, in_chans=C, embed_dim=D, depth=depth,
-              num_heads=base['num_heads'] if D % base['num_heads'] == 0 else 1,
-              decoder_embed_dim=base['decoder_embed_dim'], decoder_depth=base['decoder_depth'],
-              decoder_num_heads=base['decoder_num_heads'])
-    if 'decoder_embed.weight' in sd:
-        kw['decoder_embed_dim'] = sd['decoder_embed.weight'].shape[0]
-        kw['decoder_depth'] = len({k.split('.')[1] for k in sd if k.startswith('decoder_blocks.')})
-        Dd = kw['decoder_embed_dim']
-        kw['decoder_num_heads'] = base['decoder_num_heads'] if Dd == base['decoder_embed_dim'] else 16 if Dd % 16 == 0 else 1
-    size = next((n for n, s in MAE_SIZES.items() if all(kw[k] == s[k] for k in s if k in kw)), None)
+    g, has_dec = math.isqrt(L), 'decoder_embed.weight' in sd
+    if g * g != L: raise ValueError(f"pos_embed has {L} patch positions, not a square grid")
+    kw = dict(img_size=g * p, patch_size=p, in_chans=C, embed_dim=D, depth=_n_blocks(sd, 'blocks'))
+    ratio = _mlp_ratio(sd, 'blocks', D)
+    if has_dec:
+        Dd = sd['decoder_embed.weight'].shape[0]
+        kw.update(decoder_embed_dim=Dd, decoder_depth=_n_blocks(sd, 'decoder_blocks'))
+        dr = _mlp_ratio(sd, 'decoder_blocks', Dd)
+        if None not in (ratio, dr) and dr != ratio:
+            raise ValueError(f"encoder MLP ratio {ratio} and decoder MLP ratio {dr} differ; MAEConfig has one mlp_ratio")
+        ratio = ratio if ratio is not None else dr
+    if ratio is not None: kw['mlp_ratio'] = float(ratio)
+    off = next((s for s in _OFFICIAL if kw.get('mlp_ratio', 4.) == 4. and all(kw[k] == v for k, v in MAE_SIZES[s].items() if k in kw)), None)
+    if off is not None: kw = {**MAE_SIZES[off], **kw}   # heads (and an absent decoder's sizes) of the official release
+    if num_heads is not None: kw['num_heads'] = num_heads
+    if decoder_num_heads is not None: kw['decoder_num_heads'] = decoder_num_heads
+    missing = [f for f in ('num_heads',) + (('decoder_num_heads',) if has_dec else ()) if f not in kw]
+    if missing:
+        raise ValueError(f"the number of attention heads is not stored in the weights and no official MAE size has these shapes "
+                         f"(encoder width {D}, depth {kw['depth']}{f', decoder width {Dd}' if has_dec else ''}): pass "
+                         + ', '.join(f'{f}=...' for f in missing))
+    size = next((n for n, s in MAE_SIZES.items() if all(kw.get(k) == v for k, v in s.items())), None)
     return MAEConfig(**kw, size=size)
 
 # %% ../nbs/00_models.ipynb #fd91101e
 def load_model(path, # our `.safetensors` (+ `.json`) or `.pth` checkpoint, or an official MAE `.pth`
                strict:bool=True, # for our own files: every key must match
                weights_only:bool=True, # refuse pickled objects in `.pth` files
-               map_location='cpu'
+               map_location='cpu',
+               num_heads:int|None=None, # official files only: encoder heads, when no official size has the file's shapes
+               decoder_num_heads:int|None=None # official files only: decoder heads, likewise
               ):
     "Rebuild a model from any checkpoint the project writes, or an official MAE file. Returns `(model, config_dict)`."
     path = Path(path)
@@ -506,7 +558,7 @@ def load_model(path, # our `.safetensors` (+ `.json`) or `.pth` checkpoint, or a
         load_weights(model, ck['model'], strict=strict)
         return model.to(map_location), cfg
     sd = ck.get('model', ck)
-    model = MaskedAutoencoder(infer_mae_config(sd))
+    model = MaskedAutoencoder(infer_mae_config(sd, num_heads, decoder_num_heads))
     rep = load_weights(model, sd, strict=False)
     if rep.missing or rep.mismatched: warnings.warn(f"{path.name}: {rep}")
     return model.to(map_location), model.config_dict()
@@ -547,67 +599,9 @@ def reconstruct(model:MaskedAutoencoder, # a trained (or not) MAE
     pred = out.pred.float()
     if model.cfg.norm_pix_loss:
         t = patchify(imgs.float(), p)
-        pred = pred * (t.var(-1, keepdim=True) + 1e-6).sqrt() + t.mean(-1, keepdim=True)
+        pred = pred * (t.var(-1, keepdim=True) + NORM_PIX_EPS).sqrt() + t.mean(-1, keepdim=True)
     recon = unpatchify(pred, p, c)
     m = unpatchify(out.mask.unsqueeze(-1).expand(-1, -1, p * p * c), p, c)
     return dict(original=imgs.float(), masked=imgs.float() * (1 - m), recon=recon,
                 pasted=imgs.float() * (1 - m) + recon * m, mask=m,
-                loss=getattr(out, 'loss_rec', out.loss).item())  # reconstruction only, also for MAE-VSC
-
-def reconstruction_grid(model:MaskedAutoencoder, imgs:torch.Tensor, path=None, mask_ratio:float=0.75,
-                        noise:torch.Tensor|None=None, mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD):
-    "A grid, one row per image: original | masked (grey) | reconstruction | visible pasted back. Saved as PNG if `path`."
-    from torchvision.utils import make_grid, save_image
-    r = reconstruct(model, imgs, mask_ratio, noise)
-    cols = [denormalize(r[k], mean, std) for k in ('original', 'masked', 'recon', 'pasted')]
-    cols[1] = cols[1] * (1 - r['mask']) + 0.5 * r['mask']
-    grid = make_grid(torch.stack(cols, 1).flatten(0, 1), nrow=4, padding=2, pad_value=1.)
-    if path is not None:
-        atomic_write(Path(path), lambda p: save_image(grid, str(p), format='png'))
-    return grid, r['loss']
-
-# %% ../nbs/00_models.ipynb #479fcb11
-def fit_batch(model:MaskedAutoencoder, imgs:torch.Tensor, steps:int=200, lr:float=1e-3,
-              mask_ratio:float=0.75, noise=None, amp:str='off', log_every:int=0) -> list[float]:
-    "Fit `model` to one batch (a sanity check and the demo's workhorse); returns the loss of every step."
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, betas=(0.9, 0.95), weight_decay=0.)
-    dt = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(amp)
-    losses = []
-    model.train()
-    for i in range(steps):
-        with torch.autocast(imgs.device.type, dtype=dt, enabled=dt is not None):
-            loss = model(imgs, mask_ratio=mask_ratio, noise=noise).loss
-        opt.zero_grad(set_to_none=True); loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step(); losses.append(loss.item())
-        if log_every and (i % log_every == 0 or i == steps - 1): print(f"step {i:4d}  loss {loss.item():.4f}")
-    return losses
-
-# %% ../nbs/00_models.ipynb #011a6427
-from fastcore.script import call_parse, Param
-
-def load_image(path, size:int) -> torch.Tensor:
-    "Read an image file as a normalised `(1, 3, size, size)` tensor with the evaluation transform."
-    return eval_transform(size, crop_pct=1.)(read_image(path))[None]
-
-@call_parse
-def demo_cli(image:Param("image file (default: a photo scikit-learn ships)", str)=None,
-             out:Param("where to write the PNG grid", str)='mae_demo.png',
-             size:Param("model size name", str)='tiny',
-             steps:Param("fitting steps on the image before reconstructing", int)=300,
-             mask_ratio:Param("fraction of patches hidden", float)=0.75,
-             seed:Param("random seed", int)=0):
-    "Fit a small MAE to one image, reconstruct it from visible patches, print the loss and write a PNG."
-    if image is None:
-        import sklearn.datasets
-        image = Path(sklearn.datasets.__file__).parent/'images'/'flower.jpg'
-    torch.manual_seed(seed)
-    model = create_mae(size)
-    x = load_image(image, model.cfg.img_size).expand(8, -1, -1, -1).contiguous()
-    amp = 'bf16' if x.device.type == 'cpu' and hasattr(torch.backends, 'cpu') and torch.backends.cpu.get_cpu_capability().startswith('AVX512') else 'off'
-    noise = torch.rand(1, model.cfg.num_patches, generator=torch.Generator().manual_seed(seed + 1))
-    _, before = reconstruction_grid(model, x[:1], None, mask_ratio, noise)
-    losses = fit_batch(model, x, steps=steps, mask_ratio=mask_ratio, amp=amp)
-    _, after = reconstruction_grid(model, x[:1], out, mask_ratio, noise)
-    print(f"image {image}: masked loss on a fixed held-out mask {before:.4f} -> {after:.4f} after {steps} steps "
-          f"(last training loss {losses[-1]:.4f}); grid written to {out}")
+                loss=out.loss_rec.item())  # reconstruction only, also for MAE-VSC
