@@ -9,7 +9,8 @@ The reference (hila-chefer/Transformer-Explainability, `baselines/ViT/ViT_LRP.py
 never copied; it explains one image per call (its relprop reads `cam[0]`), so it is timed image by image, on a plain
 MAE with the same weights and a linear head on the normed CLS token (its own architecture), against `explain('chefer_lrp')`
 on the same model and targets; the maps' correlation and the MoRF perturbation AUCs of both are printed.
-Peak memory: CUDA's max allocated bytes, or on a CPU the peak resident size sampled every 2 ms above the level before the call.
+Peak memory: CUDA's max allocated bytes, or on a CPU the peak resident size (sampled every 2 ms) above the level before the
+first call, each method in a fresh process.
 """
 import argparse, os, sys, time, threading
 from pathlib import Path
@@ -42,8 +43,8 @@ def _sync(device):
     if torch.device(device).type == 'cuda': torch.cuda.synchronize()
 
 def bench_method(method, model, head, imgs, targets, reps, device, **kw):
-    explain(method, model, imgs, targets, head=head, **kw)  # warm-up
     with PeakMem(device) as pm:
+        explain(method, model, imgs, targets, head=head, **kw)  # warm-up (inside: on a CPU the first call sets the peak)
         _sync(device); t = time.perf_counter()
         for _ in range(reps): explain(method, model, imgs, targets, head=head, **kw)
         _sync(device); dt = time.perf_counter() - t
@@ -105,7 +106,22 @@ def main():
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--amp', default='off')
     p.add_argument('--chefer-repo', default=None, help='a checkout of hila-chefer/Transformer-Explainability (optional)')
+    p.add_argument('--no-isolate', action='store_true', help='on a CPU, do not run each method in a fresh process (its peak memory is then a lower bound)')
     a = p.parse_args()
+    if not a.device.startswith('cuda') and not a.no_isolate and len(a.methods.split(',')) > 1:
+        import subprocess  # a fresh process per method: the CPU allocator keeps freed memory, hiding later methods' peaks
+        for size in a.sizes.split(','):
+            for m in a.methods.split(','):
+                cmd = [sys.executable, __file__, '--sizes', size, '--methods', m, '--reps', str(a.reps), '--ig-steps', str(a.ig_steps),
+                       '--device', a.device, '--amp', a.amp, '--no-isolate'] + (['--batch', str(a.batch)] if a.batch else [])
+                r = subprocess.run(cmd, capture_output=True, text=True)
+                out = r.stdout.strip().splitlines()
+                print(f'{size} ' + out[-1].strip() if r.returncode == 0 and out else f'{size} {m}: failed: {r.stderr.strip().splitlines()[-1:]}', flush=True)
+        if a.chefer_repo:
+            for size in a.sizes.split(','):
+                bs = a.batch or (32 if size == 'tiny' else 2)
+                compare_reference(a.chefer_repo, size, bs, a.device)
+        return
     print(f'torch {torch.__version__}, device {a.device}, threads {torch.get_num_threads()}, amp {a.amp}')
     for size in a.sizes.split(','):
         torch.manual_seed(0)
