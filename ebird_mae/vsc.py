@@ -12,7 +12,7 @@ from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 
-from .models import MAEConfig, mae_config, MaskedAutoencoder, register_arch, check_images, check_mask_ratio
+from .models import MAEConfig, mae_config, MaskedAutoencoder, register_arch, check_images, check_mask_ratio, pool_tokens
 
 # %% auto #0
 __all__ = ['LOGVAR_MAX', 'DEFAULT_WEIGHT_PRIOR', 'VSCConfig', 'vsc_kl', 'vsc_select', 'vsc_sample', 'vsc_code', 'c_schedule',
@@ -46,7 +46,7 @@ class VSCConfig:
             raise ValueError(f"VSCConfig.code must be one of {_VSC_CODES} (never a random sample), got {self.code!r}")
 
 # %% ../nbs/01_vsc.ipynb #2de93a40
-_LOG_EPS = math.log(1e-7)  # smallest log γ and smallest 1-γ the KL looks at
+_LOG_EPS = math.log(1e-7)  # smallest log γ in γ·log γ, and smallest 1-γ, that the KL looks at
 LOGVAR_MAX = 30. # log σ² is clamped to [-LOGVAR_MAX, LOGVAR_MAX]
 
 def vsc_kl(mu:torch.Tensor, # (..., K) slab means
@@ -58,12 +58,12 @@ def vsc_kl(mu:torch.Tensor, # (..., K) slab means
     if not 0 < alpha < 1: raise ValueError(f"alpha must be strictly between 0 and 1, got {alpha!r}")
     with torch.autocast(mu.device.type, enabled=False):
         mu, logvar = mu.float(), logvar.float().clamp(-LOGVAR_MAX, LOGVAR_MAX)
-        lg = log_gamma.float().clamp(_LOG_EPS, 0.)
-        gamma = lg.exp()
+        lg = log_gamma.float().clamp(max=0.)
+        gamma = lg.exp()                               # not floored: the slab term vanishes with γ, whatever σ²
         one_m = (-torch.expm1(lg)).clamp_min(1e-7)  # 1 - γ
         slab = -0.5 * gamma * (1 + logvar - mu.pow(2) - logvar.exp())
         la = torch.tensor(math.log(alpha), dtype=torch.float32, device=lg.device)  # same float32 path as lg,
-        spike = one_m * (one_m.log() - (-torch.expm1(la)).log()) + gamma * (lg - la)  # so γ=α gives exactly 0
+        spike = one_m * (one_m.log() - (-torch.expm1(la)).log()) + gamma * (lg.clamp(min=_LOG_EPS) - la)  # so γ=α gives exactly 0
         return (slab + spike).sum(-1)
 
 # %% ../nbs/01_vsc.ipynb #cd1a1af4
@@ -164,11 +164,21 @@ class VSCOutput:
     logvar:torch.Tensor # (B, 1+L_vis, K) slab log-variances
     log_gamma:torch.Tensor # (B, 1+L_vis, K) log probability of each dimension being active
     z:torch.Tensor # (B, 1+L_vis, K) what the decoder received: a sample in training, the deterministic code in eval
+    prior_weight:float=1.0 # the weight of `loss_kl` in `loss`
+    kl_tokens:str='all' # the tokens whose KL counts ('cls' or 'all'); the sparsity metrics look at the same tokens
+
+    def metrics(self) -> dict:
+        "Scalars to log, as detached float32 tensors (no host sync): the loss terms and the sparsity of the counted tokens."
+        lg = (self.log_gamma[:, :1] if self.kl_tokens == 'cls' else self.log_gamma).detach().float()
+        kl = self.loss_kl.detach().float()
+        return dict(loss=self.loss.detach().float(), loss_rec=self.loss_rec.detach().float(), loss_kl=kl,
+                    weighted_prior=self.prior_weight * kl, active_frac=(lg > math.log(0.5)).float().mean(), mean_gamma=lg.exp().mean())
 
 # %% ../nbs/01_vsc.ipynb #fc767d90
 @register_arch('mae_vsc')
 class MAEVSC(MaskedAutoencoder):
     "Masked autoencoder whose latent follows a spike-and-slab prior (Variational Sparse Coding)."
+    train_knobs = ('c', 'prior_weight')   # what a trainer schedules: selection sharpness and KL weight
     def __init__(self, cfg:MAEConfig|None=None, # architecture; `MAEConfig(**kw)` if None
                  vsc:VSCConfig|None=None, # the sparse latent; `VSCConfig()` if None
                  **kw # `MAEConfig` fields, used when `cfg` is None
@@ -224,7 +234,7 @@ def forward(self:MAEVSC,
     pred = self.forward_decoder(z, ids_restore)
     loss_rec = self.forward_loss(imgs, pred, mask)
     return VSCOutput(loss_rec + prior_weight * loss_kl, loss_rec, loss_kl, pred, mask, ids_restore,
-                     latent, mu, logvar, log_gamma, z)
+                     latent, mu, logvar, log_gamma, z, float(prior_weight), self.vsc_cfg.kl_tokens)
 
 # %% ../nbs/01_vsc.ipynb #61950c5b
 @patch
@@ -235,13 +245,12 @@ def encode(self:MAEVSC,
            generator:torch.Generator|None=None # seeds the sample when `code='z'`
           ) -> torch.Tensor:
     "An embedding `(B, K)` of each image; deterministic unless `code='z'`."
-    if pool not in ('cls', 'mean'): raise ValueError(f"pool must be 'cls' or 'mean', got {pool!r}")
     code = self.vsc_cfg.code if code is None else code
     if code not in _VSC_CODES + ('z',): raise ValueError(f"code must be one of {_VSC_CODES + ('z',)}, got {code!r}")
     mu, logvar, log_gamma = self.vsc_head(self.forward_features(imgs))
     z = (vsc_sample(mu, logvar, log_gamma, self.vsc_cfg.c, generator) if code == 'z'
          else vsc_code(mu, log_gamma, code))
-    return z[:, 0] if pool == 'cls' else z[:, 1:].mean(1)
+    return pool_tokens(z, pool)
 
 # %% ../nbs/01_vsc.ipynb #cbd5a24c
 def sparsity_stats(log_gamma:torch.Tensor # (..., K) log γ; leading dims are samples
