@@ -4,31 +4,33 @@
 
 # %% ../nbs/02_train.ipynb #ccf8f211
 from __future__ import annotations
-import contextlib, dataclasses, hashlib, json, math, os, random, shutil, sys, time, warnings
-from dataclasses import dataclass, field, fields, asdict
+import argparse, contextlib, hashlib, json, math, os, random, sys, time, typing, warnings
+from dataclasses import dataclass, field, fields, asdict, is_dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+import yaml
 from torch import nn
-from timm.data import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+from fastcore.basics import patch
+from fastcore.docments import docments
 
-from .models import MAE_SIZES, mae_config, get_arch, MaskedAutoencoder, save_weights, reconstruction_grid, atomic_write
-from .data import denormalize
-from .vsc import VSCConfig, DEFAULT_WEIGHT_PRIOR, c_schedule, prior_weight_schedule, sparsity_stats
+from .core import (AMPS, DEVICES, IMAGENET_MEAN, IMAGENET_STD, resolve_device, resolve_amp, autocast,
+                            atomic_write, atomic_write_text, denormalize)
+from .models import MAE_SIZES, mae_config, get_arch, MaskedAutoencoder, save_weights
+from .vsc import VSCConfig, DEFAULT_WEIGHT_PRIOR, c_schedule, prior_weight_schedule
+from .viz import reconstruction_grid
 
 # %% auto #0
-__all__ = ['AMP_DTYPES', 'CKPT_FORMAT', 'MAIN_JOB_DIR', 'ConfigError', 'TrainConfig', 'resolve_device', 'resolve_amp', 'lr_at',
-           'Schedule', 'param_groups', 'make_optimizer', 'EpochSampler', 'SeededItems', 'rng_state', 'set_rng_state',
-           'atomic_torch_save', 'checkpoint_path', 'list_checkpoints', 'load_checkpoint', 'find_resume',
-           'prune_checkpoints', 'RunLogger', 'build_model', 'load_table', 'build_datasets', 'benchmark_batch',
-           'fixed_noise', 'dist_info', 'NonFiniteLossError', 'TrainResult', 'pretrain', 'pretrain_cli',
-           'main_job_model']
+__all__ = ['CKPT_FORMAT', 'MAIN_JOB_DIR', 'ConfigError', 'TrainConfig', 'run_device', 'lr_at', 'Schedule', 'param_groups',
+           'make_optimizer', 'EpochSampler', 'SeededItems', 'rng_state', 'set_rng_state', 'atomic_torch_save',
+           'checkpoint_path', 'list_checkpoints', 'load_checkpoint', 'find_resume', 'prune_checkpoints', 'RunLogger',
+           'build_model', 'load_table', 'build_datasets', 'benchmark_batch', 'fixed_noise', 'dist_info',
+           'NonFiniteLossError', 'TrainResult', 'Meter', 'Run', 'setup_run', 'train_step', 'log_train',
+           'save_checkpoint', 'snapshot', 'end_of_epoch', 'run_epochs', 'pretrain', 'config_docs', 'train_parser',
+           'pretrain_cli', 'main_job_model']
 
 # %% ../nbs/02_train.ipynb #c8db1df9
-_AMPS = ('auto', 'bf16', 'fp16', 'off')
-_DEVICES = ('auto', 'cpu', 'cuda', 'mps')
-
 class ConfigError(ValueError):
     "A `TrainConfig` field has a bad value; the message names the field."
 
@@ -38,13 +40,13 @@ class TrainConfig:
     # model
     size:str='tiny' # model size from `models.MAE_SIZES`
     img_size:int|None=None # input side in pixels; None: the size's default (64 for tiny, 224 otherwise)
-    model_kwargs:dict=field(default_factory=dict) # further `MAEConfig` overrides, e.g. {'depth': 4}
+    model_kwargs:dict=field(default_factory=dict) # further `MAEConfig` overrides as JSON, e.g. {"depth": 4}
     mask_ratio:float=0.75 # fraction of patches hidden
     norm_pix_loss:bool=True # regress per-patch normalised pixels
     vsc:bool=True # spike-and-slab latent (MAE-VSC); False: a plain MAE
     latent_dim:int|None=None # VSC latent width; None: the encoder width
     alpha:float=VSCConfig.alpha # VSC prior probability that a latent dimension is active
-    kl_tokens:str=VSCConfig.kl_tokens # tokens whose KL counts: 'all' (CLS + visible patches) or 'cls' (`VSCConfig`'s default)
+    kl_tokens:str=VSCConfig.kl_tokens # tokens whose KL counts: 'all' (CLS + visible patches) or 'cls' (the CLS token only)
     weight_prior:float=DEFAULT_WEIGHT_PRIOR # final weight of the KL term in the loss (`vsc.DEFAULT_WEIGHT_PRIOR`)
     prior_warmup_epochs:float=1.0 # the KL weight ramps linearly per iteration from 0 over this many epochs
     c_start:float=50. # selection sharpness c at the first step
@@ -60,7 +62,7 @@ class TrainConfig:
     warmup_epochs:float=0.5 # linear learning-rate warm-up, per iteration, over this many epochs
     weight_decay:float=0.05 # AdamW weight decay (not on biases, norms, tokens, position embeddings)
     clip_grad:float|None=3.0 # clip the global gradient norm to this (after unscaling); None or 0: no clipping
-    amp:str='auto' # 'bf16', 'fp16' (with GradScaler), 'off' (float32) or 'auto'
+    amp:str='auto' # precision: 'bf16', 'fp16' (with GradScaler), 'off' (float32) or 'auto'
     max_bad_steps:int=5 # raise after this many consecutive steps with a non-finite loss or gradient
     seed:int=0 # seed of initialisation, data order, augmentation, masks and VSC noise
     # data
@@ -77,7 +79,7 @@ class TrainConfig:
     recon_every:int=1 # reconstruction grid every this many epochs (and at the end); 0: never
     recon_n:int=8 # images in the reconstruction grid
     progress:bool=True # progress bar (tqdm if installed, else printed lines)
-    tensorboard:bool=True # TensorBoard event files when tensorboard is installed
+    tensorboard:bool=True # TensorBoard event files
     wandb:bool=False # log to Weights & Biases (only if installed)
     wandb_project:str='ebird_mae' # W&B project
     wandb_mode:str='offline' # W&B mode: 'offline', 'online' or 'disabled'
@@ -91,62 +93,6 @@ class TrainConfig:
                              warmup_epochs=40, prior_warmup_epochs=40, min_lr=0., num_workers=10, save_every=20,
                              recon_every=20, log_every=50), **kw})
 
-    # -- validation: one clear error per field
-    def validate(self):
-        "Raise `ConfigError` naming the first field with a bad value."
-        def err(f, want): raise ConfigError(f"TrainConfig.{f} must be {want}, got {getattr(self, f)!r}")
-        def isnum(v): return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
-        def isint(v): return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-        def pos_int(f, allow_none=False, allow_zero=False):
-            v = getattr(self, f)
-            if v is None and allow_none: return
-            if not isint(v) or v < (0 if allow_zero else 1): err(f, ('a non-negative' if allow_zero else 'a positive') + ' integer' + (' or None' if allow_none else ''))
-        def num(f, lo=None, hi=None, lo_open=False, hi_open=False, allow_none=False):
-            v = getattr(self, f)
-            if v is None and allow_none: return
-            ok = isnum(v) and (lo is None or (v > lo if lo_open else v >= lo)) and (hi is None or (v < hi if hi_open else v <= hi))
-            if not ok:
-                rng = f"{'(' if lo_open else '['}{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}{')' if hi_open or hi is None else ']'}"
-                err(f, f"a finite number in {rng}" + (' or None' if allow_none else ''))
-        def boolean(f):
-            if not isinstance(getattr(self, f), bool): err(f, 'True or False')
-        def choice(f, opts):
-            if getattr(self, f) not in opts: err(f, f"one of {list(opts)}")
-        def string(f, allow_none=False):
-            v = getattr(self, f)
-            if (v is None and allow_none): return
-            if not isinstance(v, (str, os.PathLike)) or not str(v): err(f, 'a non-empty string/path' + (' or None' if allow_none else ''))
-        choice('size', tuple(MAE_SIZES))
-        pos_int('img_size', allow_none=True)
-        if not isinstance(self.model_kwargs, dict): err('model_kwargs', 'a dict of MAEConfig fields')
-        try: mcfg = mae_config(self.size, **self.model_config_overrides())
-        except (ValueError, TypeError) as e: raise ConfigError(f"TrainConfig.size/img_size/model_kwargs give a bad model: {e}") from e
-        num('mask_ratio', 0, 1, hi_open=True)
-        for f in ('norm_pix_loss', 'vsc', 'progress', 'tensorboard', 'wandb'): boolean(f)
-        pos_int('latent_dim', allow_none=True)
-        num('alpha', 0, 1, lo_open=True, hi_open=True)
-        choice('kl_tokens', ('cls', 'all'))
-        num('weight_prior', 0); num('prior_warmup_epochs', 0)
-        num('c_start', 0, lo_open=True); num('c_end', 0, lo_open=True)
-        for f in ('batch_size', 'accum_iter', 'epochs'): pos_int(f)
-        pos_int('max_steps', allow_none=True)
-        num('blr', 0, lo_open=True); num('lr', 0, lo_open=True, allow_none=True)
-        num('min_lr', 0); num('warmup_epochs', 0); num('weight_decay', 0)
-        num('clip_grad', 0, allow_none=True)
-        choice('amp', _AMPS)
-        pos_int('max_bad_steps')
-        if not isint(self.seed) or self.seed < 0: err('seed', 'a non-negative integer')
-        string('data', allow_none=True)
-        if self.split is not None and not isinstance(self.split, str): err('split', 'a split name or None')
-        num('crop_min_scale', 0, 1, lo_open=True)
-        pos_int('num_workers', allow_zero=True)
-        choice('device', _DEVICES)
-        string('output_dir')
-        pos_int('save_every'); pos_int('keep_last'); pos_int('log_every')
-        pos_int('recon_every', allow_zero=True); pos_int('recon_n')
-        if not isinstance(self.wandb_project, str): err('wandb_project', 'a string')
-        choice('wandb_mode', ('offline', 'online', 'disabled'))
-
     def model_config_overrides(self) -> dict:
         "Overrides of the size's `MAEConfig`: input size, norm-pix and `model_kwargs`."
         return {**({'img_size': self.img_size} if self.img_size else {}), 'norm_pix_loss': self.norm_pix_loss, **self.model_kwargs}
@@ -155,84 +101,111 @@ class TrainConfig:
         "The learning rate: `lr` if set, else blr × (batch × accumulation × processes) / 256."
         return self.lr if self.lr is not None else self.blr * self.batch_size * self.accum_iter * world_size / 256
 
-    # -- (de)serialisation as plain dicts, JSON and YAML
-    def to_dict(self) -> dict:
-        "A plain JSON-able dict."
-        d = asdict(self)
-        for k in ('data', 'output_dir'):
-            if d[k] is not None: d[k] = str(d[k])
-        return d
+# %% ../nbs/02_train.ipynb #60cd8b46
+def _isnum(v): return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
+def _isint(v): return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
-    @classmethod
-    def from_dict(cls, d:dict):
-        "Build from a dict; unknown keys are an error that lists the known ones."
-        if not isinstance(d, dict): raise ConfigError(f"a TrainConfig needs a mapping, got {type(d).__name__}")
-        names = [f.name for f in fields(cls)]
-        bad = sorted(set(d) - set(names))
-        if bad: raise ConfigError(f"unknown TrainConfig field(s) {bad}; known fields: {names}")
-        return cls(**d)
+class _Check:
+    "Field checks of a config; each raises `ConfigError` naming the field."
+    def __init__(self, cfg): self.cfg = cfg
+    def err(self, f, want): raise ConfigError(f"TrainConfig.{f} must be {want}, got {getattr(self.cfg, f)!r}")
+    def pos_int(self, f, allow_none=False, allow_zero=False):
+        v = getattr(self.cfg, f)
+        if v is None and allow_none: return
+        if not _isint(v) or v < (0 if allow_zero else 1):
+            self.err(f, ('a non-negative' if allow_zero else 'a positive') + ' integer' + (' or None' if allow_none else ''))
+    def num(self, f, lo=None, hi=None, lo_open=False, hi_open=False, allow_none=False):
+        v = getattr(self.cfg, f)
+        if v is None and allow_none: return
+        if not (_isnum(v) and (lo is None or (v > lo if lo_open else v >= lo)) and (hi is None or (v < hi if hi_open else v <= hi))):
+            rng = f"{'(' if lo_open else '['}{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}{')' if hi_open or hi is None else ']'}"
+            self.err(f, f"a finite number in {rng}" + (' or None' if allow_none else ''))
+    def boolean(self, *fs):
+        for f in fs:
+            if not isinstance(getattr(self.cfg, f), bool): self.err(f, 'True or False')
+    def choice(self, f, opts):
+        if getattr(self.cfg, f) not in opts: self.err(f, f"one of {list(opts)}")
+    def string(self, f, allow_none=False):
+        v = getattr(self.cfg, f)
+        if v is None and allow_none: return
+        if not isinstance(v, (str, os.PathLike)) or not str(v): self.err(f, 'a non-empty string/path' + (' or None' if allow_none else ''))
 
-    def replace(self, **kw):
-        "A copy with some fields changed (validated; unknown names are an error)."
-        return type(self).from_dict({**self.to_dict(), **kw})
+# %% ../nbs/02_train.ipynb #e6373ad0
+@patch
+def validate(self:TrainConfig):
+    "Raise `ConfigError` naming the first field with a bad value."
+    c = _Check(self)
+    c.choice('size', tuple(MAE_SIZES)); c.pos_int('img_size', allow_none=True)
+    if not isinstance(self.model_kwargs, dict): c.err('model_kwargs', 'a dict of MAEConfig fields')
+    try: mae_config(self.size, **self.model_config_overrides())
+    except (ValueError, TypeError) as e: raise ConfigError(f"TrainConfig.size/img_size/model_kwargs give a bad model: {e}") from e
+    c.num('mask_ratio', 0, 1, hi_open=True)
+    c.boolean('norm_pix_loss', 'vsc', 'progress', 'tensorboard', 'wandb')
+    c.pos_int('latent_dim', allow_none=True); c.num('alpha', 0, 1, lo_open=True, hi_open=True); c.choice('kl_tokens', ('cls', 'all'))
+    c.num('weight_prior', 0); c.num('prior_warmup_epochs', 0); c.num('c_start', 0, lo_open=True); c.num('c_end', 0, lo_open=True)
+    for f in ('batch_size', 'accum_iter', 'epochs'): c.pos_int(f)
+    c.pos_int('max_steps', allow_none=True)
+    c.num('blr', 0, lo_open=True); c.num('lr', 0, lo_open=True, allow_none=True)
+    c.num('min_lr', 0); c.num('warmup_epochs', 0); c.num('weight_decay', 0); c.num('clip_grad', 0, allow_none=True)
+    c.choice('amp', AMPS); c.pos_int('max_bad_steps')
+    if not _isint(self.seed) or self.seed < 0: c.err('seed', 'a non-negative integer')
+    c.string('data', allow_none=True)
+    if self.split is not None and not isinstance(self.split, str): c.err('split', 'a split name or None')
+    c.num('crop_min_scale', 0, 1, lo_open=True); c.pos_int('num_workers', allow_zero=True); c.choice('device', DEVICES)
+    c.string('output_dir')
+    for f in ('save_every', 'keep_last', 'log_every', 'recon_n'): c.pos_int(f)
+    c.pos_int('recon_every', allow_zero=True)
+    if not isinstance(self.wandb_project, str): c.err('wandb_project', 'a string')
+    c.choice('wandb_mode', ('offline', 'online', 'disabled'))
 
-    def save(self, path) -> Path:
-        "Write as JSON (`.json`) or YAML (`.yaml`/`.yml`)."
-        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix in ('.yaml', '.yml'):
-            import yaml
-            path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
-        else: path.write_text(json.dumps(self.to_dict(), indent=2))
-        return path
+# %% ../nbs/02_train.ipynb #af74067f
+@patch
+def to_dict(self:TrainConfig) -> dict:
+    "A plain JSON-able dict."
+    d = asdict(self)
+    for k in ('data', 'output_dir'):
+        if d[k] is not None: d[k] = str(d[k])
+    return d
 
-    @classmethod
-    def load(cls, path):
-        "Read a JSON or YAML file written by `save` (or by hand)."
-        path = Path(path)
-        if not path.is_file(): raise FileNotFoundError(f"no config file at {path}")
-        text = path.read_text()
-        try:
-            if path.suffix in ('.yaml', '.yml'):
-                try: import yaml
-                except ImportError as e: raise ConfigError(f"{path}: reading YAML needs PyYAML (pip install pyyaml); or use JSON") from e
-                d = yaml.safe_load(text)
-            else: d = json.loads(text)
-        except (json.JSONDecodeError, ValueError) as e:
-            if isinstance(e, ConfigError): raise
-            raise ConfigError(f"{path}: not valid {'YAML' if path.suffix in ('.yaml', '.yml') else 'JSON'}: {e}") from e
-        return cls.from_dict(d or {})
+@patch(cls_method=True)
+def from_dict(cls:TrainConfig, d:dict):
+    "Build from a dict; unknown keys are an error that lists the known ones."
+    if not isinstance(d, dict): raise ConfigError(f"a TrainConfig needs a mapping, got {type(d).__name__}")
+    names = [f.name for f in fields(cls)]
+    bad = sorted(set(d) - set(names))
+    if bad: raise ConfigError(f"unknown TrainConfig field(s) {bad}; known fields: {names}")
+    return cls(**d)
+
+@patch
+def replace(self:TrainConfig, **kw):
+    "A copy with some fields changed (validated; unknown names are an error)."
+    return type(self).from_dict({**self.to_dict(), **kw})
+
+def _is_yaml(path): return Path(path).suffix in ('.yaml', '.yml')
+
+@patch
+def save(self:TrainConfig, path) -> Path:
+    "Write as JSON (`.json`) or YAML (`.yaml`/`.yml`), atomically."
+    text = yaml.safe_dump(self.to_dict(), sort_keys=False) if _is_yaml(path) else json.dumps(self.to_dict(), indent=2)
+    return atomic_write_text(path, text)
+
+@patch(cls_method=True)
+def load(cls:TrainConfig, path):
+    "Read a JSON or YAML file written by `save` (or by hand)."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"no config file at {path}")
+    text = path.read_text()
+    try: d = yaml.safe_load(text) if _is_yaml(path) else json.loads(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as e:
+        raise ConfigError(f"{path}: not valid {'YAML' if _is_yaml(path) else 'JSON'}: {e}") from e
+    return cls.from_dict(d or {})
 
 # %% ../nbs/02_train.ipynb #0e59c92b
-def _cpu_has_bf16() -> bool:
-    f = getattr(torch.cpu, '_is_avx512_bf16_supported', None)
-    g = getattr(torch.cpu, '_is_amx_tile_supported', None)
-    try: return bool((f and f()) or (g and g()))
-    except Exception: return False
-
-def resolve_device(device:str='auto', # 'auto', 'cpu', 'cuda' or 'mps'
-                   local_rank:int=0 # the process's GPU under torchrun
-                  ) -> torch.device:
-    "The device to train on: CUDA, else MPS, else CPU for 'auto'; an error if an asked-for device is missing."
-    if device == 'auto':
-        if torch.cuda.is_available(): device = 'cuda'
-        elif getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): device = 'mps'
-        else: device = 'cpu'
-    if device == 'cuda':
-        if not torch.cuda.is_available(): raise ConfigError("TrainConfig.device='cuda' but no CUDA device is available")
-        return torch.device('cuda', local_rank % torch.cuda.device_count())
-    if device == 'mps' and not (getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()):
-        raise ConfigError("TrainConfig.device='mps' but MPS is not available")
-    return torch.device(device)
-
-def resolve_amp(amp:str, device:torch.device) -> str:
-    "'bf16', 'fp16' or 'off' for `amp` on `device` ('auto': bf16 where native, fp16 on older GPUs, else off)."
-    if amp not in _AMPS: raise ConfigError(f"TrainConfig.amp must be one of {list(_AMPS)}, got {amp!r}")
-    if amp != 'auto': return amp
-    if device.type == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
-    if device.type == 'cpu': return 'bf16' if _cpu_has_bf16() else 'off'
-    return 'off'
-
-AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}
+def run_device(cfg:TrainConfig, local_rank:int=0) -> tuple[torch.device, str]:
+    "`(device, amp)` of a run: `core.resolve_device` and `core.resolve_amp`, errors naming the config field."
+    try: device = resolve_device(cfg.device, local_rank)
+    except ValueError as e: raise ConfigError(f"TrainConfig.device: {e}") from e
+    return device, resolve_amp(cfg.amp, device)
 
 # %% ../nbs/02_train.ipynb #e7e71567
 def lr_at(step:int, # optimizer step, 0-based
@@ -270,18 +243,20 @@ class Schedule:
     def lr(self, step): return lr_at(step, self.base_lr, self.total_steps, self.warmup_steps, self.min_lr)
     def c(self, step): return c_schedule(step, self.total_steps, self.c_start, self.c_end)
     def prior_weight(self, step): return prior_weight_schedule(step, self.prior_warmup_steps, self.weight_prior)
+    def knobs(self, step) -> dict:
+        "The scheduled model arguments at `step` (a model takes those named in its `train_knobs`)."
+        return dict(c=self.c(step), prior_weight=self.prior_weight(step))
 
 # %% ../nbs/02_train.ipynb #5c290f23
-_NO_DECAY_NAMES = ('cls_token', 'mask_token', 'pos_embed', 'decoder_pos_embed')
-
 def param_groups(model:nn.Module, # the model (unwrapped)
                  weight_decay:float=0.05 # decay of the weight matrices
                 ) -> list[dict]:
-    "Two AdamW groups: decayed weight matrices, and undecayed biases, norms, tokens and position embeddings."
+    "Two AdamW groups: decayed weight matrices, and undecayed biases, norms and what `model.no_weight_decay()` names."
+    skip = model.no_weight_decay() if hasattr(model, 'no_weight_decay') else set()
     decay, no_decay = [], []
     for n, p in model.named_parameters():
         if not p.requires_grad: continue
-        if p.ndim <= 1 or n.endswith('.bias') or n.split('.')[-1] in _NO_DECAY_NAMES: no_decay.append(p)
+        if p.ndim <= 1 or n.endswith('.bias') or n in skip: no_decay.append(p)
         else: decay.append(p)
     return [dict(params=decay, weight_decay=weight_decay), dict(params=no_decay, weight_decay=0.)]
 
@@ -409,10 +384,8 @@ class RunLogger:
         self.out.mkdir(parents=True, exist_ok=True)
         self.f = open(self.out/'log.jsonl', 'a')
         if cfg.tensorboard:
-            try:
-                from torch.utils.tensorboard import SummaryWriter
-                self.tb = SummaryWriter(str(self.out/'tb'))
-            except ImportError: warnings.warn("tensorboard is not installed; logging to log.jsonl only")
+            from torch.utils.tensorboard import SummaryWriter
+            self.tb = SummaryWriter(str(self.out/'tb'))
         if cfg.wandb:
             try:
                 import wandb
@@ -501,11 +474,26 @@ def _all_mean(x:torch.Tensor, world:int) -> torch.Tensor:
         x = x.clone(); dist.all_reduce(x); x /= world
     return x
 
-def _any(flag:bool, world:int, device) -> bool:
-    if world == 1: return flag
-    import torch.distributed as dist
-    t = torch.tensor([float(flag)], device=device); dist.all_reduce(t)
-    return bool(t.item() > 0)
+def _all_true(flag:torch.Tensor, world:int) -> bool:
+    "Whether a 0-d boolean tensor is true on every process (one host sync)."
+    if world > 1:
+        import torch.distributed as dist
+        t = flag.float().reshape(1); dist.all_reduce(t, op=dist.ReduceOp.MIN); flag = t[0] > 0
+    return bool(flag)
+
+@contextlib.contextmanager
+def _process_group(cfg:TrainConfig, world:int):
+    "Join (and afterwards leave) the process group under torchrun, unless the caller already did."
+    own = False
+    if world > 1:
+        import torch.distributed as dist
+        if not dist.is_initialized():
+            dist.init_process_group('nccl' if torch.cuda.is_available() and cfg.device in ('auto', 'cuda') else 'gloo'); own = True
+    try: yield
+    finally:
+        if own:
+            import torch.distributed as dist
+            dist.destroy_process_group()
 
 # %% ../nbs/02_train.ipynb #2923599b
 class NonFiniteLossError(RuntimeError):
@@ -533,227 +521,275 @@ class TrainResult:
         "The loss of each record of `kind`."
         return [r['loss'] for r in self.records(kind)]
 
-def _forward(model, imgs, noise, cfg, c, pw, gen):
-    if cfg.vsc: return model(imgs, mask_ratio=cfg.mask_ratio, noise=noise, c=c, prior_weight=pw, generator=gen)
-    return model(imgs, mask_ratio=cfg.mask_ratio, noise=noise)
-
 def _save_bad_batch(imgs, path, mean, std):
     from torchvision.utils import save_image, make_grid
     x = denormalize(torch.nan_to_num(imgs.detach().float().cpu(), nan=0., posinf=0., neginf=0.), mean, std)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(make_grid(x, nrow=8, padding=2, pad_value=1.), str(path))
+    atomic_write(path, lambda p: save_image(make_grid(x, nrow=8, padding=2, pad_value=1.), str(p), format='png'))
 
 def _seed(*xs) -> int:
     return int(np.random.SeedSequence([int(x) for x in xs]).generate_state(1, np.uint64)[0] % 2**63)
 
-# %% ../nbs/02_train.ipynb #3933afce
-def pretrain(cfg:TrainConfig|None=None, # the run's settings; `TrainConfig()` if None
-             dataset=None, # a dataset yielding `(image, index)` (normalised images); None: `cfg.data` via `data`
-             resume:str|os.PathLike|None=None, # a checkpoint path, 'auto' (newest in output_dir, if any) or None
-             bench_images:torch.Tensor|None=None, # fixed images for the reconstruction grids (default: from the data)
-             mean=IMAGENET_DEFAULT_MEAN, std=IMAGENET_DEFAULT_STD # the images' normalisation (for grids)
-            ) -> TrainResult:
-    "Pretrain an MAE(-VSC) as `cfg` says; resumable; single process or under torchrun (DDP)."
-    cfg = cfg if cfg is not None else TrainConfig()
-    if not isinstance(cfg, TrainConfig): raise TypeError(f"cfg must be a TrainConfig, got {type(cfg).__name__}")
-    cfg.validate()
-    rank, local_rank, world = dist_info()
-    own_pg = False
-    if world > 1:
-        import torch.distributed as dist
-        if not dist.is_initialized():
-            dist.init_process_group('nccl' if torch.cuda.is_available() and cfg.device in ('auto', 'cuda') else 'gloo')
-            own_pg = True
-    try:
-        return _pretrain(cfg, dataset, resume, bench_images, mean, std, rank, local_rank, world)
-    finally:
-        if own_pg:
-            import torch.distributed as dist
-            dist.destroy_process_group()
+# %% ../nbs/02_train.ipynb #f8f5f8b4
+class Meter:
+    "Running means of per-step scalar tensors, summed on their device; `read` syncs once (all-reduced over processes)."
+    def __init__(self): self.reset()
+    def reset(self): self.sums, self.n = {}, 0
 
-def _pretrain(cfg, dataset, resume, bench_images, mean, std, rank, local_rank, world):
-    main = rank == 0
-    device = resolve_device(cfg.device, local_rank)
-    amp = resolve_amp(cfg.amp, device)
-    dtype = AMP_DTYPES[amp]
-    out = Path(cfg.output_dir)
-    # -- resume?
-    ck_path = None
-    if resume is not None:
-        ck_path = find_resume(out) if str(resume) == 'auto' else Path(resume)
-        if str(resume) == 'auto' and ck_path is None and main: print(f"resume='auto': no checkpoint in {out}/checkpoints; starting fresh")
-    ck = load_checkpoint(ck_path) if ck_path is not None else None
-    if ck is not None:
-        old = ck['config']; keys = ('size', 'img_size', 'model_kwargs', 'vsc', 'latent_dim', 'batch_size', 'accum_iter', 'epochs',
-                                    'blr', 'lr', 'min_lr', 'warmup_epochs', 'weight_decay', 'seed', 'weight_prior',
-                                    'prior_warmup_epochs', 'c_start', 'c_end', 'mask_ratio', 'alpha', 'norm_pix_loss', 'data')
-        diff = {k: (old.get(k), getattr(cfg, k)) for k in keys if old.get(k) != (cfg.to_dict()[k])}
-        if diff and main: warnings.warn(f"resuming {ck_path} with changed settings {diff}: the run will not equal an uninterrupted one")
-        if ck.get('world_size', 1) != world and main:
-            warnings.warn(f"resuming a {ck.get('world_size')}-process run with {world} processes: the global batch changes")
-    # -- model (seeded), data
-    torch.manual_seed(cfg.seed); np.random.seed(cfg.seed % 2**32); random.seed(cfg.seed)
-    model = build_model(cfg).to(device)
+    def add(self, metrics:dict # name -> 0-d tensor (or number) of one step
+           ):
+        "Add one step's metrics (no host sync)."
+        for k, v in metrics.items():
+            v = v.detach().double() if isinstance(v, torch.Tensor) else torch.tensor(float(v), dtype=torch.float64)
+            self.sums[k] = self.sums[k] + v if k in self.sums else v
+        self.n += 1
+
+    def read(self, world:int=1) -> dict:
+        "The mean of each metric since the last read, as floats (one host sync; every process must call it); then reset."
+        if not self.sums: self.reset(); return {}
+        keys = sorted(self.sums)
+        dev = self.sums[keys[0]].device
+        vals = _all_mean(torch.stack([self.sums[k].to(dev) for k in keys]) / self.n, world).tolist()
+        self.reset()
+        return dict(zip(keys, vals))
+
+# %% ../nbs/02_train.ipynb #d7c374e1
+@dataclass
+class Run:
+    "Everything `setup_run` builds once, and the loop's state."
+    cfg:TrainConfig; model:nn.Module; ddp:nn.Module; opt:torch.optim.Optimizer; scaler:torch.amp.GradScaler
+    sch:Schedule; sampler:EpochSampler; loader:torch.utils.data.DataLoader; dataset:object
+    device:torch.device; amp:str; out:Path; rank:int; world:int; steps_per_epoch:int; last_step:int
+    bench_images:torch.Tensor; bench_noise:torch.Tensor; mean:tuple; std:tuple
+    logger:RunLogger|None=None; history:list=field(default_factory=list)
+    step:int=0; n_skipped:int=0; bad_run:int=0
+    last_ck:Path|None=None; weights:Path|None=None; recon:Path|None=None
+    meter:Meter=field(default_factory=Meter); epoch_meter:Meter=field(default_factory=Meter)
+    last:dict=field(default_factory=dict) # lr and knobs of the last step
+    win:dict=field(default_factory=lambda: dict(imgs=0, data_t=0., t=time.perf_counter()))
+
+    @property
+    def main(self) -> bool: return self.rank == 0
+    @property
+    def params(self) -> list: return [p for p in self.model.parameters() if p.requires_grad]
+    def record(self, rec:dict):
+        "Keep and log a record (rank 0 only)."
+        if self.main: self.history.append(rec); self.logger.log(rec)
+
+# %% ../nbs/02_train.ipynb #c7718731
+_RESUME_KEYS = ('size', 'img_size', 'model_kwargs', 'vsc', 'latent_dim', 'batch_size', 'accum_iter', 'epochs', 'blr', 'lr',
+                'min_lr', 'warmup_epochs', 'weight_decay', 'seed', 'weight_prior', 'prior_warmup_epochs', 'c_start', 'c_end',
+                'mask_ratio', 'alpha', 'norm_pix_loss', 'data')
+
+def _resume_checkpoint(cfg, resume, out, main, world):
+    "The checkpoint to resume from (or None), with warnings when the run will not equal an uninterrupted one."
+    if resume is None: return None, None
+    ck_path = find_resume(out) if str(resume) == 'auto' else Path(resume)
+    if ck_path is None:
+        if main: print(f"resume='auto': no checkpoint in {out}/checkpoints; starting fresh")
+        return None, None
+    ck = load_checkpoint(ck_path)
+    old, new = ck['config'], cfg.to_dict()
+    diff = {k: (old.get(k), new[k]) for k in _RESUME_KEYS if old.get(k) != new[k]}
+    if diff and main: warnings.warn(f"resuming {ck_path} with changed settings {diff}: the run will not equal an uninterrupted one")
+    if ck.get('world_size', 1) != world and main:
+        warnings.warn(f"resuming a {ck.get('world_size')}-process run with {world} processes: the global batch changes")
+    return ck_path, ck
+
+def _run_data(cfg, model, dataset, bench_images):
+    "`(dataset, benchmark images, benchmark mask noise)` of a run."
     L = model.cfg.num_patches
     if dataset is None:
         dataset, bench = build_datasets(cfg, model.cfg.img_size)
         bench_images = bench if bench_images is None else bench_images
     if bench_images is None: bench_images, _ = benchmark_batch(dataset, cfg.recon_n, L, cfg.seed)
     bench_images = bench_images[:cfg.recon_n]
-    bench_noise = fixed_noise(len(bench_images), L, cfg.seed)
-    sampler = EpochSampler(len(dataset), cfg.batch_size, cfg.seed, rank, world)
-    steps_per_epoch = sampler.batches_per_epoch // cfg.accum_iter
-    if steps_per_epoch < 1:
-        raise ConfigError(f"one optimizer step needs {cfg.batch_size * world * cfg.accum_iter} images "
-                          f"(batch_size × processes × accum_iter) but the dataset has {len(dataset)}")
-    sch = Schedule.from_config(cfg, steps_per_epoch, world)
-    if cfg.min_lr > sch.base_lr: raise ConfigError(f"TrainConfig.min_lr ({cfg.min_lr}) exceeds the learning rate ({sch.base_lr})")
-    loader = torch.utils.data.DataLoader(
-        SeededItems(dataset, L), batch_size=cfg.batch_size, sampler=sampler, num_workers=cfg.num_workers,
+    return dataset, bench_images, fixed_noise(len(bench_images), L, cfg.seed)
+
+def _loader(cfg, dataset, sampler, num_patches, device):
+    return torch.utils.data.DataLoader(
+        SeededItems(dataset, num_patches), batch_size=cfg.batch_size, sampler=sampler, num_workers=cfg.num_workers,
         pin_memory=device.type == 'cuda', persistent_workers=cfg.num_workers > 0, drop_last=True,
         prefetch_factor=4 if cfg.num_workers > 0 else None)
-    opt = make_optimizer(model, cfg, sch.lr(0))
-    scaler = torch.amp.GradScaler(device.type, enabled=amp == 'fp16')
-    step, n_skipped, bad_run = 0, 0, 0
-    if ck is not None:
-        model.load_state_dict(ck['model'])
-        opt.load_state_dict(ck['optimizer'])
-        if ck.get('scaler'): scaler.load_state_dict(ck['scaler'])
-        step, n_skipped = int(ck['step']), int(ck['counters']['n_skipped'])
-        set_rng_state(ck['rng'])
-        if main: print(f"resumed from {ck_path} at step {step} (epoch {step / steps_per_epoch:.2f})")
-    ddp = model
+
+# %% ../nbs/02_train.ipynb #5e4b5e47
+def setup_run(cfg:TrainConfig, dataset=None, resume=None, bench_images=None, mean=IMAGENET_MEAN, std=IMAGENET_STD,
+              rank:int=0, local_rank:int=0, world:int=1) -> Run:
+    "Set-up: device, precision, seeded model, data, loader, optimizer, scaler, a resumed state, output folder and logger."
+    main, (device, amp) = rank == 0, run_device(cfg, local_rank)
+    out = Path(cfg.output_dir)
+    ck_path, ck = _resume_checkpoint(cfg, resume, out, main, world)
+    torch.manual_seed(cfg.seed); np.random.seed(cfg.seed % 2**32); random.seed(cfg.seed)
+    model = build_model(cfg).to(device)
+    dataset, bench_images, bench_noise = _run_data(cfg, model, dataset, bench_images)
+    sampler = EpochSampler(len(dataset), cfg.batch_size, cfg.seed, rank, world)
+    spe = sampler.batches_per_epoch // cfg.accum_iter
+    if spe < 1:
+        raise ConfigError(f"one optimizer step needs {cfg.batch_size * world * cfg.accum_iter} images "
+                          f"(batch_size × processes × accum_iter) but the dataset has {len(dataset)}")
+    sch = Schedule.from_config(cfg, spe, world)
+    if cfg.min_lr > sch.base_lr: raise ConfigError(f"TrainConfig.min_lr ({cfg.min_lr}) exceeds the learning rate ({sch.base_lr})")
+    loader = _loader(cfg, dataset, sampler, model.cfg.num_patches, device)
+    opt, scaler = make_optimizer(model, cfg, sch.lr(0)), torch.amp.GradScaler(device.type, enabled=amp == 'fp16')
+    last_step = sch.total_steps if cfg.max_steps is None else min(sch.total_steps, cfg.max_steps)
+    run = Run(cfg, model, model, opt, scaler, sch, sampler, loader, dataset, device, amp, out, rank, world, spe, last_step,
+              bench_images, bench_noise, mean, std)
+    if ck is not None: _restore(run, ck, ck_path)
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
-        ddp = DDP(model, device_ids=[device.index] if device.type == 'cuda' else None)
-    params = [p for p in model.parameters() if p.requires_grad]
-    clip = cfg.clip_grad if cfg.clip_grad else float('inf')
-    # -- output
-    history, last_ck, weights, recon = [], None, None, None
-    if main:
-        out.mkdir(parents=True, exist_ok=True)
-        cfg.save(out/'config.json')
-        for p in (out/'checkpoints').glob('.checkpoint-*.tmp*') if (out/'checkpoints').is_dir() else []: p.unlink(missing_ok=True)
-    last_step = sch.total_steps if cfg.max_steps is None else min(sch.total_steps, cfg.max_steps)
-    logger = RunLogger(cfg, out, enabled=main, total=last_step, initial=step)
-    def record(rec):
-        if main: history.append(rec); logger.log(rec)
+        run.ddp = DDP(model, device_ids=[device.index] if device.type == 'cuda' else None)
+    _open_output(run)
+    return run
 
-    def save_ck():
-        path = checkpoint_path(out, step)
-        atomic_torch_save(dict(format=CKPT_FORMAT, model={k: v.detach().cpu() for k, v in model.state_dict().items()},
-                               model_config=model.config_dict(), optimizer=opt.state_dict(),
-                               scaler=scaler.state_dict() if scaler.is_enabled() else {},
-                               step=step, epoch=step // steps_per_epoch, steps_per_epoch=steps_per_epoch,
-                               total_steps=sch.total_steps, world_size=world, amp=amp, rng=rng_state(),
-                               config=cfg.to_dict(), counters=dict(n_skipped=n_skipped)), path)
-        prune_checkpoints(out, cfg.keep_last)
-        return path
+# %% ../nbs/02_train.ipynb #f9b52bf8
+def _restore(run, ck, ck_path):
+    "Load model, optimizer, scaler, counters and RNG states from a checkpoint."
+    run.model.load_state_dict(ck['model']); run.opt.load_state_dict(ck['optimizer'])
+    if ck.get('scaler'): run.scaler.load_state_dict(ck['scaler'])
+    run.step, run.n_skipped = int(ck['step']), int(ck['counters']['n_skipped'])
+    set_rng_state(ck['rng'])
+    if run.main: print(f"resumed from {ck_path} at step {run.step} (epoch {run.step / run.steps_per_epoch:.2f})")
 
-    def snapshot(epoch):
-        path = out/'recon'/(f'epoch-{epoch:04d}.png' if isinstance(epoch, int) else f'step-{step:08d}.png')
-        x, nz = bench_images.to(device), bench_noise.to(device)
-        reconstruction_grid(model, x, path, cfg.mask_ratio, nz, mean, std)
-        model.eval()
-        with torch.no_grad(): o = model(x, mask_ratio=cfg.mask_ratio, noise=nz)
-        model.train()
-        # the reconstruction loss of the fixed batch and mask (eval mode: the VSC decodes its deterministic code)
-        record(dict(kind='recon', step=step, epoch=epoch, loss=float(getattr(o, 'loss_rec', o.loss)), path=str(path)))
-        return path
+def _open_output(run):
+    "The output folder (config saved, stale temporary checkpoints removed) and the logger."
+    if run.main:
+        run.out.mkdir(parents=True, exist_ok=True)
+        run.cfg.save(run.out/'config.json')
+        ckd = run.out/'checkpoints'
+        for p in (ckd.glob('.checkpoint-*.tmp*') if ckd.is_dir() else []): p.unlink(missing_ok=True)
+    run.logger = RunLogger(run.cfg, run.out, enabled=run.main, total=run.last_step, initial=run.step)
 
-    model.train()
-    it = None
-    win = dict(n=0, loss=0., loss_rec=0., loss_kl=0., active=0., gamma=0., gn=0., imgs=0, t=time.perf_counter(), data_t=0.)
-    ep_loss, ep_n = 0., 0
-    try:
-        while step < last_step:
-            epoch = step // steps_per_epoch
-            sampler.set_epoch(epoch, (step % steps_per_epoch) * cfg.accum_iter)
-            it = iter(loader)
-            for _ in range(steps_per_epoch - step % steps_per_epoch):
-                if step >= last_step: break
-                lr = sch.lr(step)
-                c, pw = (sch.c(step), sch.prior_weight(step)) if cfg.vsc else (None, None)
-                for g in opt.param_groups: g['lr'] = lr
-                bad, losses, micro = False, [], []
-                for k in range(cfg.accum_iter):
-                    t0 = time.perf_counter()
-                    imgs, _, noise = next(it)
-                    win['data_t'] += time.perf_counter() - t0
-                    imgs, noise = imgs.to(device, non_blocking=True), noise.to(device, non_blocking=True)
-                    gen = torch.Generator(device=device).manual_seed(_seed(cfg.seed, step, k, rank))
-                    sync = contextlib.nullcontext() if (world == 1 or k == cfg.accum_iter - 1) else ddp.no_sync()
-                    with sync:
-                        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
-                            o = _forward(ddp, imgs, noise, cfg, c, pw, gen)
-                        loss = o.loss
-                        fin = bool(torch.isfinite(loss).item())
-                        if not fin:
-                            bad = True
-                            _save_bad_batch(imgs, out/'nonfinite'/f'step-{step:08d}-rank{rank}-pass{k}.png', mean, std)
-                        scaler.scale(loss / cfg.accum_iter).backward()
-                    micro.append(o); losses.append(loss.detach().float())
-                    win['imgs'] += imgs.shape[0] * world
-                bad = _any(bad, world, device)
-                gn = torch.tensor(float('nan'))
-                if not bad:
-                    scaler.unscale_(opt)
-                    gn = torch.nn.utils.clip_grad_norm_(params, clip)
-                    if not torch.isfinite(gn) and amp != 'fp16': bad = True   # fp16: the scaler skips and lowers the scale
-                if bad:
-                    opt.zero_grad(set_to_none=True)
-                    n_skipped += 1; bad_run += 1
-                    record(dict(kind='skip', step=step, epoch=step / steps_per_epoch, n_skipped=n_skipped, consecutive=bad_run,
-                                loss=float(torch.stack(losses).mean())))
-                    if bad_run >= cfg.max_bad_steps:
-                        raise NonFiniteLossError(f"{bad_run} consecutive steps had a non-finite loss or gradient (last at step {step}); "
-                                                 f"the offending batches are in {out/'nonfinite'}. Lower the learning rate, use amp='off' "
-                                                 f"or check the data (TrainConfig.max_bad_steps={cfg.max_bad_steps})")
-                else:
-                    scaler.step(opt); scaler.update(); opt.zero_grad(set_to_none=True); bad_run = 0
-                    lm = _all_mean(torch.stack(losses).mean().to(device), world).item()
-                    win['n'] += 1; win['loss'] += lm; ep_loss += lm; ep_n += 1; win['gn'] += float(gn)
-                    if cfg.vsc:
-                        win['loss_rec'] += float(torch.stack([m.loss_rec.detach().float() for m in micro]).mean())
-                        win['loss_kl'] += float(torch.stack([m.loss_kl.detach().float() for m in micro]).mean())
-                        # sparsity of the tokens whose KL counts (CLS only, or CLS + visible patches)
-                        ss = [sparsity_stats(m.log_gamma.detach()[:, 0] if cfg.kl_tokens == 'cls' else m.log_gamma.detach()) for m in micro]
-                        win['active'] += float(np.mean([float(s['active_frac']) for s in ss]))
-                        win['gamma'] += float(np.mean([float(s['mean_gamma']) for s in ss]))
-                    else: win['loss_rec'] += lm
-                step += 1
-                logger.update(1, loss=win['loss'] / max(win['n'], 1))
-                if main and win['n'] and (step % cfg.log_every == 0 or step == last_step):
-                    dt = time.perf_counter() - win['t']; n = win['n']
-                    record(dict(kind='train', step=step, epoch=step / steps_per_epoch, lr=lr, loss=win['loss'] / n,
-                                loss_rec=win['loss_rec'] / n, loss_kl=win['loss_kl'] / n if cfg.vsc else None,
-                                prior_weight=pw if cfg.vsc else None, weighted_prior=pw * win['loss_kl'] / n if cfg.vsc else None,
-                                c=c if cfg.vsc else None, active_frac=win['active'] / n if cfg.vsc else None,
-                                mean_gamma=win['gamma'] / n if cfg.vsc else None, grad_norm=win['gn'] / n,
-                                loss_scale=float(scaler.get_scale()) if scaler.is_enabled() else 1.0,
-                                imgs_per_s=win['imgs'] / dt, data_frac=win['data_t'] / dt, n_skipped=n_skipped))
-                    win.update(n=0, loss=0., loss_rec=0., loss_kl=0., active=0., gamma=0., gn=0., imgs=0, t=time.perf_counter(), data_t=0.)
-            # end of an epoch (or of the run)
-            end_of_epoch = step % steps_per_epoch == 0
-            ep = step // steps_per_epoch
-            if end_of_epoch and ep_n:
-                record(dict(kind='epoch', step=step, epoch=ep, loss=ep_loss / ep_n, n_skipped=n_skipped,
-                            n_bad_files=getattr(dataset, 'n_bad', None)))
-                ep_loss, ep_n = 0., 0
-            finished = step >= last_step
-            if main and ((end_of_epoch and ep % cfg.save_every == 0) or finished): last_ck = save_ck()
-            if main and cfg.recon_every and ((end_of_epoch and ep % cfg.recon_every == 0) or step >= sch.total_steps):
-                recon = snapshot(ep if end_of_epoch else step / steps_per_epoch)
-        if main and step >= sch.total_steps:
-            weights = save_weights(model, out/'weights.safetensors')
-    finally:
-        logger.close()
-        del it, loader
-    model.eval()
-    return TrainResult(model, cfg, history, out, step, last_ck, weights, recon, n_skipped, amp, str(device))
+# %% ../nbs/02_train.ipynb #59acd1c9
+def _forward_backward(run:Run, imgs, noise, k:int, knobs:dict) -> dict:
+    "One forward pass of micro-batch `k` under autocast and its scaled backward; the output's metrics."
+    cfg = run.cfg
+    imgs, noise = imgs.to(run.device, non_blocking=True), noise.to(run.device, non_blocking=True)
+    gen = torch.Generator(device=run.device).manual_seed(_seed(cfg.seed, run.step, k, run.rank))
+    sync = contextlib.nullcontext() if (run.world == 1 or k == cfg.accum_iter - 1) else run.ddp.no_sync()
+    with sync:
+        with autocast(run.device, run.amp):
+            o = run.ddp(imgs, mask_ratio=cfg.mask_ratio, noise=noise, generator=gen, **knobs)
+        run.scaler.scale(o.loss / cfg.accum_iter).backward()
+    return o.metrics()
+
+def train_step(run:Run, it) -> dict|None:
+    "One optimisation step on the next `accum_iter` batches of `it`: the step's metrics (device tensors), or None if skipped."
+    cfg, step = run.cfg, run.step
+    lr = run.sch.lr(step)
+    for g in run.opt.param_groups: g['lr'] = lr
+    knobs = {k: v for k, v in run.sch.knobs(step).items() if k in run.model.train_knobs}
+    run.last = dict(lr=lr, **knobs)
+    ms, batches = [], []
+    for k in range(cfg.accum_iter):
+        t0 = time.perf_counter(); imgs, _, noise = next(it); run.win['data_t'] += time.perf_counter() - t0
+        batches.append(imgs); run.win['imgs'] += imgs.shape[0] * run.world
+        ms.append(_forward_backward(run, imgs, noise, k, knobs))
+    losses = torch.stack([m['loss'] for m in ms])
+    if run.scaler.is_enabled(): run.scaler.unscale_(run.opt)
+    gn = torch.nn.utils.clip_grad_norm_(run.params, cfg.clip_grad or float('inf'))
+    ok = torch.isfinite(losses).all() & (torch.isfinite(gn) | (run.amp == 'fp16'))   # fp16: the scaler skips and lowers its scale
+    if not _all_true(ok, run.world):   # the step's one host sync: the optimizer may step only on finite numbers
+        _skip(run, losses, batches); return None
+    run.scaler.step(run.opt); run.scaler.update(); run.opt.zero_grad(set_to_none=True); run.bad_run = 0
+    return {**{k: torch.stack([m[k] for m in ms]).mean() for k in ms[0]}, 'grad_norm': gn}
+
+# %% ../nbs/02_train.ipynb #93889f9d
+def _skip(run:Run, losses:torch.Tensor, batches:list):
+    "A skipped step: no update, gradients zeroed, the non-finite batches saved, counted; too many in a row raise."
+    run.opt.zero_grad(set_to_none=True)
+    if run.scaler.is_enabled(): run.scaler.update()   # it saw the non-finite gradients: lowers the scale, resets its state
+    for k, fin in enumerate(torch.isfinite(losses).tolist()):
+        if not fin: _save_bad_batch(batches[k], run.out/'nonfinite'/f'step-{run.step:08d}-rank{run.rank}-pass{k}.png', run.mean, run.std)
+    run.n_skipped += 1; run.bad_run += 1
+    run.record(dict(kind='skip', step=run.step, epoch=run.step / run.steps_per_epoch, n_skipped=run.n_skipped,
+                    consecutive=run.bad_run, loss=float(losses.mean())))
+    if run.bad_run >= run.cfg.max_bad_steps:
+        raise NonFiniteLossError(f"{run.bad_run} consecutive steps had a non-finite loss or gradient (last at step {run.step}); "
+                                 f"the offending batches are in {run.out/'nonfinite'}. Lower the learning rate, use amp='off' "
+                                 f"or check the data (TrainConfig.max_bad_steps={run.cfg.max_bad_steps})")
+
+def log_train(run:Run):
+    "Write a 'train' record: the meter's means since the last record (one host sync), the last step's lr and knobs, speed."
+    m = run.meter.read(run.world)
+    if not m: return
+    dt = time.perf_counter() - run.win['t']
+    run.record(dict(kind='train', step=run.step, epoch=run.step / run.steps_per_epoch, **run.last, **m,
+                    loss_scale=float(run.scaler.get_scale()) if run.scaler.is_enabled() else 1.0,
+                    imgs_per_s=run.win['imgs'] / dt, data_frac=run.win['data_t'] / dt, n_skipped=run.n_skipped))
+    if run.logger.bar is not None: run.logger.bar.set_postfix(loss=f"{m['loss']:.4g}", refresh=False)
+    run.win.update(imgs=0, data_t=0., t=time.perf_counter())
+
+# %% ../nbs/02_train.ipynb #da990b7b
+def save_checkpoint(run:Run) -> Path:
+    "Write the run's checkpoint at its step (atomically) and prune old ones."
+    path = checkpoint_path(run.out, run.step)
+    atomic_torch_save(dict(format=CKPT_FORMAT, model={k: v.detach().cpu() for k, v in run.model.state_dict().items()},
+                           model_config=run.model.config_dict(), optimizer=run.opt.state_dict(),
+                           scaler=run.scaler.state_dict() if run.scaler.is_enabled() else {},
+                           step=run.step, epoch=run.step // run.steps_per_epoch, steps_per_epoch=run.steps_per_epoch,
+                           total_steps=run.sch.total_steps, world_size=run.world, amp=run.amp, rng=rng_state(),
+                           config=run.cfg.to_dict(), counters=dict(n_skipped=run.n_skipped)), path)
+    prune_checkpoints(run.out, run.cfg.keep_last)
+    return path
+
+def snapshot(run:Run, epoch) -> Path:
+    "The reconstruction grid of the fixed benchmark batch and mask; its reconstruction loss is logged."
+    path = run.out/'recon'/(f'epoch-{epoch:04d}.png' if isinstance(epoch, int) else f'step-{run.step:08d}.png')
+    _, loss = reconstruction_grid(run.model, run.bench_images.to(run.device), path, run.cfg.mask_ratio,
+                                  run.bench_noise.to(run.device), run.mean, run.std)   # eval mode: the VSC decodes its code
+    run.record(dict(kind='recon', step=run.step, epoch=epoch, loss=loss, path=str(path)))
+    return path
+
+def end_of_epoch(run:Run):
+    "After the steps of an epoch (or the run's last step): epoch record, checkpoint, reconstruction grid."
+    cfg, spe = run.cfg, run.steps_per_epoch
+    at_end, ep = run.step % spe == 0, run.step // spe
+    if at_end and (m := run.epoch_meter.read(run.world)):
+        run.record(dict(kind='epoch', step=run.step, epoch=ep, loss=m['loss'], n_skipped=run.n_skipped,
+                        n_bad_files=getattr(run.dataset, 'n_bad', None)))
+    if run.main and ((at_end and ep % cfg.save_every == 0) or run.step >= run.last_step): run.last_ck = save_checkpoint(run)
+    if run.main and cfg.recon_every and ((at_end and ep % cfg.recon_every == 0) or run.step >= run.sch.total_steps):
+        run.recon = snapshot(run, ep if at_end else run.step / spe)
+
+# %% ../nbs/02_train.ipynb #3933afce
+def run_epochs(run:Run):
+    "The loop: epochs of `train_step`s, a log record every `log_every` steps, `end_of_epoch` after each epoch."
+    cfg, spe = run.cfg, run.steps_per_epoch
+    run.model.train()
+    while run.step < run.last_step:
+        run.sampler.set_epoch(run.step // spe, (run.step % spe) * cfg.accum_iter)
+        it = iter(run.loader)
+        for _ in range(spe - run.step % spe):
+            if run.step >= run.last_step: break
+            m = train_step(run, it)
+            if m is not None: run.meter.add(m); run.epoch_meter.add(dict(loss=m['loss']))
+            run.step += 1
+            run.logger.update(1)
+            if run.step % cfg.log_every == 0 or run.step == run.last_step: log_train(run)
+        del it
+        end_of_epoch(run)
+    if run.main and run.step >= run.sch.total_steps: run.weights = save_weights(run.model, run.out/'weights.safetensors')
+
+def pretrain(cfg:TrainConfig|None=None, # the run's settings; `TrainConfig()` if None
+             dataset=None, # a dataset yielding `(image, index)` (normalised images); None: `cfg.data` via `data`
+             resume:str|os.PathLike|None=None, # a checkpoint path, 'auto' (newest in output_dir, if any) or None
+             bench_images:torch.Tensor|None=None, # fixed images for the reconstruction grids (default: from the data)
+             mean=IMAGENET_MEAN, std=IMAGENET_STD # the images' normalisation (for grids)
+            ) -> TrainResult:
+    "Pretrain an MAE(-VSC) as `cfg` says; resumable; single process or under torchrun (DDP)."
+    cfg = cfg if cfg is not None else TrainConfig()
+    if not isinstance(cfg, TrainConfig): raise TypeError(f"cfg must be a TrainConfig, got {type(cfg).__name__}")
+    cfg.validate()
+    rank, local_rank, world = dist_info()
+    with _process_group(cfg, world):
+        run = setup_run(cfg, dataset, resume, bench_images, mean, std, rank, local_rank, world)
+        try: run_epochs(run)
+        finally: run.logger.close(); run.loader = None
+    run.model.eval()
+    return TrainResult(run.model, cfg, run.history, run.out, run.step, run.last_ck, run.weights, run.recon,
+                       run.n_skipped, run.amp, str(run.device))
 
 # %% ../nbs/02_train.ipynb #170f9c5a
-from fastcore.script import call_parse, Param, bool_arg
+from fastcore.script import bool_arg
 
 class _NoneFlag:
     "What a flag given as 'none' parses to (a flag left out parses to None)."
@@ -762,9 +798,7 @@ _NONE = _NoneFlag()
 
 def _opt(tp):
     "argparse type for an optional value: 'none' → `_NONE`."
-    def f(v):
-        if str(v).lower() in ('none', 'null'): return _NONE
-        return tp(v)
+    def f(v): return _NONE if str(v).lower() in ('none', 'null') else tp(v)
     f.__name__ = tp.__name__
     return f
 
@@ -775,12 +809,41 @@ def _json_dict(v):
     return d
 _json_dict.__name__ = 'json'
 
+_FLAG_TYPES = {bool: bool_arg, int: int, float: float, str: str, dict: _json_dict}
+
+def _flag_type(tp):
+    "The argparse `type` of a field annotation: a plain type, or `X|None` (then 'none' is accepted)."
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if args and len(args) == 1 and type(None) in typing.get_args(tp): return _opt(_FLAG_TYPES[args[0]])
+    if tp not in _FLAG_TYPES: raise TypeError(f"no command-line type for a field annotated {tp!r}")
+    return _FLAG_TYPES[tp]
+
+def config_docs(cls=TrainConfig) -> dict:
+    "`{field: docment}` of a config dataclass, inherited fields included."
+    docs = {}
+    for c in reversed(cls.__mro__):
+        if is_dataclass(c) and '__dataclass_fields__' in vars(c): docs.update({k: v for k, v in docments(c).items() if v})
+    return docs
+
 # %% ../nbs/02_train.ipynb #0c0db31e
-def _cli_run(config, resume, overrides):
+def train_parser(cls=TrainConfig) -> argparse.ArgumentParser:
+    "The `ebird_mae_pretrain` parser: `--config`, `--resume` and one flag per field of `cls`, with its docment and default."
+    p = argparse.ArgumentParser(prog='ebird_mae_pretrain',
+        description="Pretrain an MAE-VSC (default: tiny, 64 px, on the embedded synthetic birds; about ten minutes on a laptop CPU).")
+    p.add_argument('--config', type=str, default=None, help="JSON/YAML TrainConfig file; flags given here override it")
+    p.add_argument('--resume', type=str, default=None,
+                   help="checkpoint to resume from, or 'auto' (newest in --output_dir, fresh start if none)")
+    hints, docs, dflt = typing.get_type_hints(cls), config_docs(cls), cls()
+    for f in fields(cls):
+        p.add_argument(f'--{f.name}', type=_flag_type(hints[f.name]), default=None,
+                       help=f"{docs.get(f.name, '')} [default: {getattr(dflt, f.name)!r}]".replace('%', '%%'))
+    p.set_defaults(**{f.name: None for f in fields(cls)})
+    return p
+
+def _cli_run(config, resume, overrides, cls=TrainConfig):
     try:
-        cfg = TrainConfig.load(config) if config else TrainConfig()
-        given = {k: (None if v is _NONE else v) for k, v in overrides.items() if v is not None}
-        cfg = cfg.replace(**given)
+        cfg = cls.load(config) if config else cls()
+        cfg = cfg.replace(**{k: (None if v is _NONE else v) for k, v in overrides.items() if v is not None})
     except (ConfigError, FileNotFoundError) as e: raise SystemExit(f"ebird_mae_pretrain: error: {e}")
     try: res = pretrain(cfg, resume=resume)
     except (FileNotFoundError, ValueError) as e: raise SystemExit(f"ebird_mae_pretrain: error: {e}")  # bad data path, layout, checkpoint
@@ -791,63 +854,16 @@ def _cli_run(config, resume, overrides):
               f"  weights: {res.weights}\n  reconstructions: {res.recon}")
     return res
 
-# %% ../nbs/02_train.ipynb #dabb0d08
-_DEFAULTS = TrainConfig()
-def _h(name, text):
-    "Help text of a flag, with the field's default."
-    return f"{text} [default: {getattr(_DEFAULTS, name)!r}]"
+def pretrain_cli(argv:list|None=None, # arguments (default: the command line)
+                 cls=TrainConfig # the config class whose fields are the flags
+                ):
+    "`ebird_mae_pretrain`: parse the flags, run `pretrain`; returns nothing, so the process exits 0 on success."
+    a = vars(train_parser(cls).parse_args(argv))
+    _cli_run(a.pop('config'), a.pop('resume'), a, cls)
 
-# %% ../nbs/02_train.ipynb #351abd18
-@call_parse
-def pretrain_cli(
-    config:Param("JSON/YAML TrainConfig file; flags given here override it", str)=None,
-    resume:Param("checkpoint to resume from, or 'auto' (newest in --output_dir, fresh start if none)", str)=None,
-    data:Param(_h('data', "dataset path (folder/CSV/JSON any layout data.load_dataset reads); default: the embedded synthetic birds"), _opt(str))=None,
-    size:Param(_h('size', f"model size: one of {list(MAE_SIZES)}"), str)=None,
-    img_size:Param(_h('img_size', "input side in pixels ('none': the size's default)"), _opt(int))=None,
-    model_kwargs:Param(_h('model_kwargs', "further MAEConfig overrides as JSON, e.g. '{\"depth\": 4}'"), _json_dict)=None,
-    mask_ratio:Param(_h('mask_ratio', "fraction of patches hidden"), float)=None,
-    norm_pix_loss:Param(_h('norm_pix_loss', "per-patch normalised pixel targets (true/false)"), bool_arg)=None,
-    vsc:Param(_h('vsc', "spike-and-slab latent (true) or plain MAE (false)"), bool_arg)=None,
-    latent_dim:Param(_h('latent_dim', "VSC latent width ('none': encoder width)"), _opt(int))=None,
-    alpha:Param(_h('alpha', "VSC prior probability that a dimension is active"), float)=None,
-    kl_tokens:Param(_h('kl_tokens', "tokens whose KL counts: cls or all"), str)=None,
-    weight_prior:Param(_h('weight_prior', "final weight of the KL term"), float)=None,
-    prior_warmup_epochs:Param(_h('prior_warmup_epochs', "epochs of the per-iteration linear KL warm-up"), float)=None,
-    c_start:Param(_h('c_start', "selection sharpness c at the start"), float)=None,
-    c_end:Param(_h('c_end', "c at the end"), float)=None,
-    batch_size:Param(_h('batch_size', "images per process per forward pass"), int)=None,
-    accum_iter:Param(_h('accum_iter', "forward passes accumulated per optimizer step"), int)=None,
-    epochs:Param(_h('epochs', "epochs the schedules span"), int)=None,
-    max_steps:Param(_h('max_steps', "stop (and checkpoint) after this many optimizer steps ('none': run all epochs)"), _opt(int))=None,
-    blr:Param(_h('blr', "base learning rate (lr = blr × effective batch / 256)"), float)=None,
-    lr:Param(_h('lr', "absolute learning rate, overrides --blr ('none': use blr)"), _opt(float))=None,
-    min_lr:Param(_h('min_lr', "final learning rate of the half-cosine"), float)=None,
-    warmup_epochs:Param(_h('warmup_epochs', "epochs of per-iteration linear lr warm-up"), float)=None,
-    weight_decay:Param(_h('weight_decay', "AdamW weight decay of weight matrices"), float)=None,
-    clip_grad:Param(_h('clip_grad', "max global gradient norm ('none' or 0: no clipping)"), _opt(float))=None,
-    amp:Param(_h('amp', "precision: auto, bf16, fp16 or off"), str)=None,
-    max_bad_steps:Param(_h('max_bad_steps', "stop after this many consecutive non-finite steps"), int)=None,
-    seed:Param(_h('seed', "random seed"), int)=None,
-    split:Param(_h('split', "train on this split's rows ('none': all rows)"), _opt(str))=None,
-    crop_min_scale:Param(_h('crop_min_scale', "smallest area fraction of the random-resized crop"), float)=None,
-    num_workers:Param(_h('num_workers', "DataLoader worker processes"), int)=None,
-    device:Param(_h('device', "auto, cpu, cuda or mps"), str)=None,
-    output_dir:Param(_h('output_dir', "folder for checkpoints, logs, reconstructions and weights"), str)=None,
-    save_every:Param(_h('save_every', "checkpoint every N epochs (and at the end)"), int)=None,
-    keep_last:Param(_h('keep_last', "checkpoints to keep"), int)=None,
-    log_every:Param(_h('log_every', "optimizer steps between log records"), int)=None,
-    recon_every:Param(_h('recon_every', "reconstruction grid every N epochs (0: never)"), int)=None,
-    recon_n:Param(_h('recon_n', "images in the reconstruction grid"), int)=None,
-    progress:Param(_h('progress', "progress bar (true/false)"), bool_arg)=None,
-    tensorboard:Param(_h('tensorboard', "TensorBoard event files if installed (true/false)"), bool_arg)=None,
-    wandb:Param(_h('wandb', "log to Weights & Biases if installed (true/false)"), bool_arg)=None,
-    wandb_project:Param(_h('wandb_project', "W&B project"), str)=None,
-    wandb_mode:Param(_h('wandb_mode', "W&B mode: offline, online or disabled"), str)=None,
-):
-    "Pretrain an MAE-VSC (default: tiny, 64 px, on the embedded synthetic birds; about ten minutes on a laptop CPU)."
-    kw = {k: v for k, v in locals().items() if k not in ('config', 'resume')}
-    _cli_run(config, resume, kw)  # return nothing: a console script exits with what the entry point returns
+# %% ../nbs/02_train.ipynb #c74343f5
+#| eval: false
+if __name__ == '__main__': pretrain_cli()   # `python -m ebird_mae.train` and `torchrun ... -m ebird_mae.train`
 
 # %% ../nbs/02_train.ipynb #1a2246c7
 MAIN_JOB_DIR = 'runs/pretrain'
