@@ -543,7 +543,7 @@ def perturbation_aucs(ex:Explainee, imgs, targets, maps:torch.Tensor, seed:int=0
     orders = dict(morf=flat.argsort(dim=1, descending=True, stable=True), lerf=flat.argsort(dim=1, stable=True), random=rnd)
     return {k: float(perturbation_curve(ex, imgs, targets, o, fractions).mean()) for k, o in orders.items()}
 
-# %% ../nbs/04_explainability.ipynb #c54d874e
+# %% ../nbs/04_explainability.ipynb #2690f9c2
 def baseline_maps(n:int, g:int, seed:int=0) -> dict:
     "Model-free maps (n, g, g): 'random' (uniform noise) and 'centre prior' (minus the distance to the centre)."
     rng = np.random.default_rng(seed)
@@ -565,7 +565,9 @@ def faithfulness_table(model:MaskedAutoencoder, imgs:torch.Tensor, # (B, C, H, W
                        head:nn.Module|None=None, on:str|None=None, classes=None,
                        methods=None, # names (default: all registered)
                        method_kw:dict|None=None, # per-method options, e.g. {'integrated_gradients': {'n_steps': 16}}
-                       batch_size:int=32, seed:int=0) -> tuple[pd.DataFrame, dict]:
+                       batch_size:int=32, seed:int=0,
+                       fractions=tuple(np.linspace(0, 0.9, 10)) # shares of patches removed in the perturbation curves
+                      ) -> tuple[pd.DataFrame, dict]:
     "One row per method (+ the model-free baselines): speed, perturbation AUCs, in-part ratio, pointing game. Also returns the maps."
     methods = sorted(EXPLAINERS) if methods is None else list(methods)
     ex, rows, allmaps = Explainee(model, head, on, classes), [], {}
@@ -575,7 +577,7 @@ def faithfulness_table(model:MaskedAutoencoder, imgs:torch.Tensor, # (B, C, H, W
         if name in EXPLAINERS: maps, ips = explain_batched(name, model, imgs, tg, batch_size, head=head, on=on, classes=classes, **mk.get(name, {}))
         else: maps, ips = baseline_maps(len(imgs), model.cfg.grid_size, seed)[name], float('nan')
         allmaps[name] = maps
-        with _eval_mode(model): au = perturbation_aucs(ex, imgs, tg, maps, seed)
+        with _eval_mode(model): au = perturbation_aucs(ex, imgs, tg, maps, seed, fractions)
         hit, chance = pointing_game(maps, masks)
         rows.append(dict(method=name, imgs_per_s=ips, auc_morf=au['morf'], auc_lerf=au['lerf'], auc_random=au['random'],
                          in_part_ratio=np.nanmean(in_part_ratio(maps, masks)), pointing=hit.mean(), pointing_chance=chance.mean()))
