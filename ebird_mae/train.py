@@ -18,6 +18,7 @@ from fastcore.docments import docments
 from .core import (AMPS, DEVICES, IMAGENET_MEAN, IMAGENET_STD, resolve_device, resolve_amp, autocast,
                             atomic_write, atomic_write_text, denormalize)
 from .models import MAE_SIZES, mae_config, get_arch, MaskedAutoencoder, save_weights
+from .views import ViewsConfig
 from .vsc import VSCConfig, DEFAULT_WEIGHT_PRIOR, c_schedule, prior_weight_schedule
 from .viz import reconstruction_grid
 
@@ -51,6 +52,8 @@ class TrainConfig:
     prior_warmup_epochs:float=1.0 # the KL weight ramps linearly per iteration from 0 over this many epochs
     c_start:float=50. # selection sharpness c at the first step
     c_end:float=200. # c at the last step (linear per iteration)
+    views_weight:float=1.0 # weight of the cross-view consistency term (`views.MAEVSCViews`; MAE-VSC only); 0: the plain MAE-VSC
+    views:dict=field(default_factory=dict) # further `views.ViewsConfig` fields as JSON, e.g. {"hue": 0.25}
     # optimisation
     batch_size:int=64 # images per process per forward pass
     accum_iter:int=1 # forward passes accumulated per optimizer step
@@ -68,7 +71,7 @@ class TrainConfig:
     # data
     data:str|None=None # dataset path (any layout `data.load_dataset` reads); None: the embedded synthetic birds
     split:str|None='train' # rows of this split are used; None: all rows
-    crop_min_scale:float=0.2 # smallest area fraction of the random-resized crop
+    crop_min_scale:float|None=None # smallest area fraction of the loader's random-resized crop; None: 1.0 with views (they crop), 0.2 without
     num_workers:int=1 # DataLoader worker processes (0: load in the training process)
     device:str='auto' # 'auto' (CUDA, else MPS, else CPU), 'cpu', 'cuda' or 'mps'
     # output
@@ -92,6 +95,14 @@ class TrainConfig:
         return cls(**{**dict(size='base', img_size=224, batch_size=256, accum_iter=16, epochs=800, blr=1.5e-4,
                              warmup_epochs=40, prior_warmup_epochs=40, min_lr=0., num_workers=10, save_every=20,
                              recon_every=20, log_every=50), **kw})
+
+    def uses_views(self) -> bool:
+        "Whether the model is an MAE-VSC with the cross-view consistency term (`views.MAEVSCViews`)."
+        return self.vsc and self.views_weight > 0
+
+    def loader_crop_scale(self) -> float:
+        "The loader's smallest crop area: `crop_min_scale`, else 1.0 with views (they crop) and 0.2 without."
+        return self.crop_min_scale if self.crop_min_scale is not None else (1.0 if self.uses_views() else 0.2)
 
     def model_config_overrides(self) -> dict:
         "Overrides of the size's `MAEConfig`: input size, norm-pix and `model_kwargs`."
@@ -137,6 +148,9 @@ def validate(self:TrainConfig):
     c = _Check(self)
     c.choice('size', tuple(MAE_SIZES)); c.pos_int('img_size', allow_none=True)
     if not isinstance(self.model_kwargs, dict): c.err('model_kwargs', 'a dict of MAEConfig fields')
+    c.num('views_weight', 0)
+    try: ViewsConfig(**self.views)
+    except (TypeError, ValueError) as e: raise ConfigError(f"TrainConfig.views must hold views.ViewsConfig fields: {e}") from e
     try: mae_config(self.size, **self.model_config_overrides())
     except (ValueError, TypeError) as e: raise ConfigError(f"TrainConfig.size/img_size/model_kwargs give a bad model: {e}") from e
     c.num('mask_ratio', 0, 1, hi_open=True)
@@ -151,7 +165,7 @@ def validate(self:TrainConfig):
     if not _isint(self.seed) or self.seed < 0: c.err('seed', 'a non-negative integer')
     c.string('data', allow_none=True)
     if self.split is not None and not isinstance(self.split, str): c.err('split', 'a split name or None')
-    c.num('crop_min_scale', 0, 1, lo_open=True); c.pos_int('num_workers', allow_zero=True); c.choice('device', DEVICES)
+    c.num('crop_min_scale', 0, 1, lo_open=True, allow_none=True); c.pos_int('num_workers', allow_zero=True); c.choice('device', DEVICES)
     c.string('output_dir')
     for f in ('save_every', 'keep_last', 'log_every', 'recon_n'): c.pos_int(f)
     c.pos_int('recon_every', allow_zero=True)
@@ -430,7 +444,9 @@ def build_model(cfg:TrainConfig) -> nn.Module:
     "A fresh model as `cfg` describes it (seeded by the caller)."
     mcfg = mae_config(cfg.size, **cfg.model_config_overrides())
     if not cfg.vsc: return MaskedAutoencoder(mcfg)
-    return get_arch('mae_vsc')(mcfg, VSCConfig(latent_dim=cfg.latent_dim, alpha=cfg.alpha, c=cfg.c_start, kl_tokens=cfg.kl_tokens))
+    vcfg = VSCConfig(latent_dim=cfg.latent_dim, alpha=cfg.alpha, c=cfg.c_start, kl_tokens=cfg.kl_tokens)
+    if cfg.uses_views(): return get_arch('mae_vsc_views')(mcfg, vcfg, ViewsConfig(weight=cfg.views_weight, **cfg.views))
+    return get_arch('mae_vsc')(mcfg, vcfg)
 
 def load_table(cfg:TrainConfig, img_size:int=64):
     "The metadata table of `cfg.data` (default: the embedded synthetic dataset)."
@@ -448,7 +464,7 @@ def build_datasets(cfg:TrainConfig, img_size:int):
     if cfg.split is not None and 'split' in df.columns:
         tr = df[df['split'] == cfg.split]
         if not len(tr): raise ConfigError(f"TrainConfig.split={cfg.split!r} selects no rows; splits present: {sorted(df['split'].dropna().unique())}")
-    ds = BirdDataset(tr.reset_index(drop=True), train_transform(img_size, scale=(cfg.crop_min_scale, 1.)))
+    ds = BirdDataset(tr.reset_index(drop=True), train_transform(img_size, scale=(cfg.loader_crop_scale(), 1.)))
     ev = df[df['split'] == 'val'] if 'split' in df.columns and (df['split'] == 'val').any() else tr
     evds = BirdDataset(ev.reset_index(drop=True), eval_transform(img_size))
     bench = torch.stack([evds[i][0] for i in range(min(cfg.recon_n, len(evds)))])
@@ -576,7 +592,7 @@ class Run:
         if self.main: self.history.append(rec); self.logger.log(rec)
 
 # %% ../nbs/02_train.ipynb #c7718731
-_RESUME_KEYS = ('size', 'img_size', 'model_kwargs', 'vsc', 'latent_dim', 'batch_size', 'accum_iter', 'epochs', 'blr', 'lr',
+_RESUME_KEYS = ('size', 'img_size', 'model_kwargs', 'vsc', 'views_weight', 'views', 'crop_min_scale', 'latent_dim', 'batch_size', 'accum_iter', 'epochs', 'blr', 'lr',
                 'min_lr', 'warmup_epochs', 'weight_decay', 'seed', 'weight_prior', 'prior_warmup_epochs', 'c_start', 'c_end',
                 'mask_ratio', 'alpha', 'norm_pix_loss', 'data')
 

@@ -21,6 +21,7 @@ ap.add_argument('--gray', type=float, default=0.2); ap.add_argument('--crop_min'
 ap.add_argument('--wp', type=float, default=1e-3); ap.add_argument('--mask', type=float, default=0.75)
 ap.add_argument('--rec_views', type=int, default=1); ap.add_argument('--norm_pix', type=int, default=1)
 ap.add_argument('--dec_depth', type=int, default=None)
+ap.add_argument('--plain_rec', type=int, default=0, help='1: reconstruct a view without colour changes; only the second view is recoloured')
 a = ap.parse_args()
 torch.manual_seed(0); torch.set_num_threads(2)
 df, imgs = harness.data()
@@ -44,7 +45,7 @@ def colour_mats(n):
     R[:, 1, 1] = torch.cos(th) * sat; R[:, 1, 2] = -torch.sin(th) * sat; R[:, 2, 1] = torch.sin(th) * sat; R[:, 2, 2] = torch.cos(th) * sat
     return bri.view(n, 1, 1) * (_RGB @ R @ _YIQ)
 
-def view(u8):
+def view(u8, colour=True):
     x = torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).float() / 255
     n = x.shape[0]
     s = torch.empty(n).uniform_(a.crop_min, 1); r = torch.exp(torch.empty(n).uniform_(math.log(3/4), math.log(4/3)))
@@ -53,7 +54,7 @@ def view(u8):
     flip = torch.where(torch.rand(n) < 0.5, -1.0, 1.0)
     th = torch.zeros(n, 2, 3); th[:, 0, 0] = w * flip; th[:, 0, 2] = cx; th[:, 1, 1] = h; th[:, 1, 2] = cy
     x = F.grid_sample(x, F.affine_grid(th, x.shape, align_corners=False), mode='bilinear', padding_mode='reflection', align_corners=False)
-    if a.inv > 0: x = torch.einsum('nij,njhw->nihw', colour_mats(n), x)
+    if a.inv > 0 and colour: x = torch.einsum('nij,njhw->nihw', colour_mats(n), x)
     return (x.clamp(0, 1) - mean) / std
 
 def pooled(mu, lg):
@@ -73,7 +74,7 @@ for step in range(a.steps):
     c = 50 + 150 * step / a.steps; pw = a.wp * min(1, step / max(1, a.steps // 12))
     idx = tr[torch.randint(0, len(tr), (a.bs,), generator=g).numpy()]
     u8 = imgs[np.sort(idx)]
-    v1 = view(u8)
+    v1 = view(u8, colour=not a.plain_rec)
     model.train()
     with torch.autocast('cpu', torch.bfloat16):
         o1 = model(v1, mask_ratio=a.mask, c=c, prior_weight=pw)
