@@ -160,7 +160,7 @@ def stage_data(run:Run, d:Path):
     atomic_write_text(d/'source.json', json.dumps(desc, indent=1))
     return ['table.parquet', 'scan.csv', 'source.json'], desc
 
-# %% ../nbs/07_report.ipynb #a82154cc
+# %% ../nbs/07_report.ipynb #cf2b9a78
 def _train_rows(t:pd.DataFrame) -> pd.DataFrame:
     "The rows pretraining sees: the train split if there is one, else all rows."
     if 'split' in t.columns and (t['split'] == 'train').any(): return t[t['split'] == 'train'].reset_index(drop=True)
@@ -184,7 +184,7 @@ def stage_pretrain(run:Run, d:Path):
     cfg = pretrain_config(run)
     from ebird_mae.train import pretrain, build_model
     S = build_model(cfg).cfg.img_size
-    ds = BirdDataset(_train_rows(run.table()), train_transform(S, scale=(cfg.crop_min_scale, 1.)))
+    ds = BirdDataset(_train_rows(run.table()), train_transform(S, scale=(cfg.loader_crop_scale(), 1.)))
     res = pretrain(cfg, dataset=ds, resume='auto')
     outs = ['weights.safetensors', 'weights.json'] + (['log.jsonl'] if (d/'log.jsonl').exists() else [])
     return outs, dict(provenance=f"pretrained here: {cfg.epochs} epoch(s), {len(ds)} images, {res.step} steps on {res.device} ({res.amp})",
