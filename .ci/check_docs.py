@@ -112,7 +112,10 @@ def main(argv=None):
     n_nb = check_lists(problems)
     n_html = 0
     if not a.no_proc:
-        pdir = proc(problems, a.file_glob)
+        sb = (NBS/'sidebar.yml').read_text()       # nbdev rewrites it unless settings.ini says custom_sidebar = True
+        try: pdir = proc(problems, a.file_glob)
+        finally:
+            if (NBS/'sidebar.yml').read_text() != sb: (NBS/'sidebar.yml').write_text(sb)
         if pdir.exists(): n_html = convert(pdir, problems, a.file_glob)
     n_links = check_links(problems)
     for p in problems: print('docs:', p)
