@@ -62,7 +62,7 @@ def projection(sizes, methods):
     import bench_embed
     res, _ = _quiet(bench_embed.bench_project, sizes, ('pca',) + tuple(m for m in methods if m != 'pca'), 192, sizes[-1])
     n = str(sizes[-1]); ref = res['pca']['seconds'][n]
-    return [('projection', f'{m.upper()} of {n} × 192 (seconds)', r['seconds'][n], r['seconds'][n] / ref) for m, r in res.items()]
+    return [('projection', f'{m.upper()} of {n} × 192 (seconds)', r['seconds'][n], (r['seconds'][n] / ref if ref else float('nan'))) for m, r in res.items()]  # the bench rounds to 0.1 s
 
 def loader(n:int, repeat:int):
     import bench_data
