@@ -4,7 +4,7 @@
 
 # %% ../nbs/03b_explore.ipynb #6ca90568
 from __future__ import annotations
-import os, io, json, time, hashlib, base64, shutil
+import os, io, json, time, hashlib, base64, shutil, subprocess
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import atomic_write, atomic_write_text, atomic_write_bytes, in_test

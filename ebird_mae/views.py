@@ -10,6 +10,7 @@ from dataclasses import dataclass, asdict, fields
 import torch
 from torch import nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 
 from .core import IMAGENET_MEAN, IMAGENET_STD
 from .models import MAEConfig, mae_config, register_arch
@@ -142,8 +143,6 @@ class MAEVSCViews(MAEVSC):
         return z[:, 0] if self.views_cfg.pool == 'cls' else z[:, 1:].mean(1)
 
 # %% ../nbs/01c_views.ipynb #504d8bef
-from fastcore.basics import patch
-
 @patch
 def forward(self:MAEVSCViews,
             imgs:torch.Tensor, # (B, C, H, W) normalised images
