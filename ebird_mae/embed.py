@@ -483,6 +483,10 @@ def main_job_embeddings(out_dir:str|os.PathLike|None=None, # default: runs/embed
     df = default_dataset(img_size=max(64, model_img_size(model)))
     if split is not None: df = df[df['split'] == split]
     if out_dir is None: out_dir = _repo_runs()/'embed'/(model_fingerprint(model)[:10] + (f'-{split}' if split else ''))
-    e = embed(model, df, out_dir, **kw)
+    import fcntl
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    with open(Path(out_dir).parent/f'.{Path(out_dir).name}.lock', 'w') as lock:   # notebooks run in parallel share the cache
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        e = embed(model, df, out_dir, **kw)
     e.info['provenance'] = prov
     return e, model, prov
