@@ -11,7 +11,7 @@ import torch
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'NORM_PIX_EPS', 'AMPS', 'DEVICES', 'AMP_DTYPES', 'denormalize', 'cpu_has_bf16',
            'resolve_device', 'resolve_amp', 'autocast', 'atomic_write', 'atomic_write_text', 'atomic_write_bytes',
-           'in_test']
+           'file_lock', 'in_test']
 
 # %% ../nbs/00_core.ipynb #6f7ac9b5
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -109,6 +109,18 @@ def atomic_write_text(path, text:str) -> Path:
 def atomic_write_bytes(path, data:bytes) -> Path:
     "`atomic_write` of raw bytes."
     return atomic_write(path, lambda p: Path(p).write_bytes(data))
+
+# %% ../nbs/00_core.ipynb #ce273c13
+@contextlib.contextmanager
+def file_lock(path # lock file (created)
+             ):
+    "Hold an exclusive advisory lock (POSIX `flock`) on `path` for the `with` block."
+    import fcntl
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try: yield path
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
 
 # %% ../nbs/00_core.ipynb #71f3d6a8
 def in_test() -> bool:

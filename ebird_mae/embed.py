@@ -11,7 +11,7 @@ import numpy as np, pandas as pd
 import torch
 from torch import nn
 from fastcore.script import call_parse, Param, bool_arg
-from .core import resolve_device, resolve_amp, autocast, atomic_write, atomic_write_text, in_test
+from .core import file_lock, resolve_device, resolve_amp, autocast, atomic_write, atomic_write_text, in_test
 from .vsc import vsc_code
 
 # %% auto #0
@@ -483,10 +483,7 @@ def main_job_embeddings(out_dir:str|os.PathLike|None=None, # default: runs/embed
     df = default_dataset(img_size=max(64, model_img_size(model)))
     if split is not None: df = df[df['split'] == split]
     if out_dir is None: out_dir = _repo_runs()/'embed'/(model_fingerprint(model)[:10] + (f'-{split}' if split else ''))
-    import fcntl
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
-    with open(Path(out_dir).parent/f'.{Path(out_dir).name}.lock', 'w') as lock:   # notebooks run in parallel share the cache
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(Path(out_dir).parent/f'.{Path(out_dir).name}.lock'):   # notebooks run in parallel share the cache
         e = embed(model, df, out_dir, **kw)
     e.info['provenance'] = prov
     return e, model, prov

@@ -15,7 +15,7 @@ from torch import nn
 from fastcore.basics import patch
 from fastcore.docments import docments
 
-from .core import (AMPS, DEVICES, IMAGENET_MEAN, IMAGENET_STD, resolve_device, resolve_amp, autocast,
+from .core import (AMPS, DEVICES, file_lock, IMAGENET_MEAN, IMAGENET_STD, resolve_device, resolve_amp, autocast,
                             atomic_write, atomic_write_text, denormalize)
 from .models import MAE_SIZES, mae_config, get_arch, MaskedAutoencoder, save_weights
 from .views import ViewsConfig
@@ -899,7 +899,6 @@ def main_job_model(run_dir:str|os.PathLike=MAIN_JOB_DIR, # the main job's output
                   ) -> tuple[nn.Module, dict, str]:
     "`(model, model_config, provenance)`: the main job's final weights, or a cached short stand-in trained as it would be."
     from ebird_mae.models import load_model
-    import fcntl
     run = _find_run(run_dir)
     if run is not None:
         model, mcfg = load_model(run/'weights.safetensors')
@@ -908,8 +907,7 @@ def main_job_model(run_dir:str|os.PathLike=MAIN_JOB_DIR, # the main job's output
     key = hashlib.sha1(json.dumps({k: v for k, v in cfg.to_dict().items() if k != 'output_dir'}, sort_keys=True).encode()).hexdigest()[:10]
     d = Path(cache_dir) if cache_dir else Path('~/.cache/ebird_mae').expanduser()/f'quick-model-{key}'
     d.mkdir(parents=True, exist_ok=True)
-    with open(d/'.lock', 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(d/'.lock'):
         if not (d/'weights.safetensors').exists(): pretrain(cfg.replace(output_dir=str(d)), resume='auto')
     model, mcfg = load_model(d/'weights.safetensors')
     return model.eval(), mcfg, f"stand-in: {cfg.epochs} epoch(s) of the main job's recipe, not the main job ({d})"
