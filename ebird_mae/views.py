@@ -34,6 +34,7 @@ class ViewsConfig:
     saturation:tuple=(0.5, 1.5) # saturation factor range
     brightness:tuple=(0.7, 1.3) # brightness factor range
     gray_p:float=0.2 # probability of a grey view
+    recolour_rec:bool=False # recolour the view the MAE reconstructs too (False: it is only cropped and flipped; the second view carries the colour changes)
 
     def __post_init__(self):
         self.saturation, self.brightness, self.aspect = tuple(self.saturation), tuple(self.brightness), tuple(self.aspect)
@@ -71,9 +72,10 @@ def colour_maps(n:int, # number of images
 def random_views(imgs:torch.Tensor, # (B, 3, H, W) normalised images
                  cfg:ViewsConfig, # the view distribution
                  generator:torch.Generator|None=None, # makes the views reproducible
-                 mean=IMAGENET_MEAN, std=IMAGENET_STD # the images' normalisation
+                 mean=IMAGENET_MEAN, std=IMAGENET_STD, # the images' normalisation
+                 colour:bool=True # recolour (False: crop and flip only; the generator is advanced the same)
                 ) -> torch.Tensor:
-    "One random view of each image (crop + flip + colour), normalised like the input."
+    "One random view of each image (crop + flip [+ colour]), normalised like the input."
     B, dev = imgs.shape[0], imgs.device
     m, s = torch.tensor(mean, device=dev).view(1, 3, 1, 1), torch.tensor(std, device=dev).view(1, 3, 1, 1)
     x = (imgs.float() * s + m)
@@ -88,7 +90,8 @@ def random_views(imgs:torch.Tensor, # (B, 3, H, W) normalised images
     theta[:, 1, 1], theta[:, 1, 2] = h, (u[:, 3] * 2 - 1) * (1 - h)
     x = F.grid_sample(x, F.affine_grid(theta, list(x.shape), align_corners=False), mode='bilinear',
                       padding_mode='border', align_corners=False)
-    x = torch.einsum('bij,bjhw->bihw', colour_maps(B, cfg, generator, dev), x).clamp(0, 1)
+    cm = colour_maps(B, cfg, generator, dev)
+    if colour: x = torch.einsum('bij,bjhw->bihw', cm, x).clamp(0, 1)
     return ((x - m) / s).to(imgs.dtype)
 
 # %% ../nbs/01c_views.ipynb #a5de9b4d
@@ -153,7 +156,7 @@ def forward(self:MAEVSCViews,
     v = self.views_cfg
     if not self.training or v.weight == 0:
         return ViewsOutput(**vars(MAEVSC.forward(self, imgs, mask_ratio, noise, c, prior_weight, generator)))
-    v1, v2 = random_views(imgs, v, generator), random_views(imgs, v, generator)
+    v1, v2 = random_views(imgs, v, generator, colour=v.recolour_rec), random_views(imgs, v, generator)
     out = MAEVSC.forward(self, v1, mask_ratio, noise, c, prior_weight, generator)
     noise2 = torch.rand(imgs.shape[0], self.cfg.num_patches, generator=generator, device=imgs.device) if generator is not None else None
     lat2 = self.forward_encoder(v2, mask_ratio, noise2)[0]
