@@ -9,9 +9,9 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'NORM_PIX_EPS', 'AMPS', 'DEVICES', 'AMP_DTYPES', 'denormalize', 'cpu_has_bf16',
-           'resolve_device', 'resolve_amp', 'autocast', 'atomic_write', 'atomic_write_text', 'atomic_write_bytes',
-           'file_lock', 'in_test']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'NORM_PIX_EPS', 'AMPS', 'DEVICES', 'AMP_DTYPES', 'AMP_TASKS',
+           'BF16_CPU_TRAIN_MIN_WIDTH', 'denormalize', 'cpu_has_bf16', 'resolve_device', 'resolve_amp', 'autocast',
+           'atomic_write', 'atomic_write_text', 'atomic_write_bytes', 'file_lock', 'in_test']
 
 # %% ../nbs/00_core.ipynb #6f7ac9b5
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -31,6 +31,8 @@ def denormalize(x:torch.Tensor, # normalised images (..., 3, H, W)
 AMPS = ('auto', 'bf16', 'fp16', 'off')
 DEVICES = ('auto', 'cpu', 'cuda', 'mps')
 AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}
+AMP_TASKS = ('infer', 'train')
+BF16_CPU_TRAIN_MIN_WIDTH = 768 # smallest encoder width whose training step gained from bf16 on a native-bf16 CPU (issue 15)
 
 def cpu_has_bf16() -> bool:
     "Whether this CPU computes bf16 natively (AVX512-BF16 or AMX tiles)."
@@ -57,15 +59,20 @@ def resolve_device(device:str='auto', # 'auto', 'cpu', 'cuda' or 'mps'
     return torch.device(device)
 
 def resolve_amp(amp:str, # 'auto', 'bf16', 'fp16' or 'off'
-                device:torch.device # where the model runs
+                device:torch.device, # where the model runs
+                task:str='infer', # 'infer' (forward passes only) or 'train' (forward + backward + optimizer)
+                width:int|None=None # the encoder width, for 'train' on a CPU (None: below the bf16 threshold)
                ) -> str:
-    "'bf16', 'fp16' or 'off' for `amp` on `device` ('auto': bf16 where native, fp16 on older GPUs, else off)."
+    "'bf16', 'fp16' or 'off' for `amp` on `device`; 'auto' picks the faster finite mode for `task` (see above)."
     if amp not in AMPS: raise ValueError(f"amp must be one of {list(AMPS)}, got {amp!r}")
+    if task not in AMP_TASKS: raise ValueError(f"task must be one of {list(AMP_TASKS)}, got {task!r}")
     if amp != 'auto': return amp
     device = torch.device(device)
     if device.type == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
-    if device.type == 'cpu': return 'bf16' if cpu_has_bf16() else 'off'
+    if device.type == 'cpu' and cpu_has_bf16():
+        return 'bf16' if task == 'infer' or (width is not None and width >= BF16_CPU_TRAIN_MIN_WIDTH) else 'off'
     return 'off'
+
 
 # %% ../nbs/00_core.ipynb #1e7b67d8
 def autocast(device:torch.device|str, # where the computation runs
