@@ -331,34 +331,55 @@ def safe_div(a, b, eps:float=1e-9):
 
 def _f32(*ts): return [t.float() if t.dtype in (torch.float16, torch.bfloat16) else t for t in ts]
 
+def _lrp_mode(ctx) -> bool:
+    "Whether this backward returns LRP relevance (the default) or, with `ops.mode == 'grad'`, the ordinary gradient."
+    return ctx.ops is None or ctx.ops.mode == 'lrp'
+
+def _lrp_linear(x, w, R, alpha:float=1.):
+    "LRP-αβ (β = α − 1) of `F.linear(x, w)`, bias ignored: each output's relevance shared by its positive (α) / negative (β) contributions."
+    xp, xn = x.clamp(min=0), x.clamp(max=0)
+    def share(w1, w2, sign):  # the contributions x⁺·w1 + x⁻·w2 all have one sign, so Z = 0 only where every term is 0
+        S = R / (F.linear(xp, w1) + F.linear(xn, w2) + sign * 1e-9)
+        return xp * (S @ w1) + xn * (S @ w2)
+    wp, wn = w.clamp(min=0), w.clamp(max=0)
+    Rx = share(wp, wn, 1.)
+    return Rx if alpha == 1 else alpha * Rx - (alpha - 1) * share(wn, wp, -1.)
+
 class _LinearAB(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, w, b, alpha):
-        ctx.save_for_backward(x, w); ctx.alpha = alpha
+    def forward(ctx, x, w, b, alpha, ops=None):
+        ctx.save_for_backward(x, w); ctx.alpha, ctx.ops = alpha, ops
         return F.linear(x, w, b)
     @staticmethod
     def backward(ctx, R):
-        (x, w), a = _f32(*ctx.saved_tensors), ctx.alpha
-        xp, xn, wp, wn, R = x.clamp(min=0), x.clamp(max=0), w.clamp(min=0), w.clamp(max=0), _f32(R)[0]
-        def share(w1, w2):  # relevance shared by the contributions x⁺·w1 + x⁻·w2
-            S = safe_div(R, F.linear(xp, w1) + F.linear(xn, w2))
-            return xp * (S @ w1) + xn * (S @ w2)
-        Rx = a * share(wp, wn) - ((a - 1) * share(wn, wp) if a != 1 else 0)
-        return Rx.to(ctx.saved_tensors[0].dtype), None, None, None
+        x, w = ctx.saved_tensors
+        if not _lrp_mode(ctx): return R @ w.to(R.dtype), None, None, None, None
+        (x32, w32), R = _f32(x, w), _f32(R)[0]
+        return _lrp_linear(x32, w32, R, ctx.alpha).to(x.dtype), None, None, None, None
 
 class _PassThrough(torch.autograd.Function):
-    "Apply `fn`; relevance passes unchanged (the identity rule)."
+    "Apply `fn`; relevance passes unchanged (the identity rule); in 'grad' mode the backward is `fn`'s own gradient."
     @staticmethod
-    def forward(ctx, x, fn): ctx.dt = x.dtype; return fn(x)
+    def forward(ctx, x, fn, ops=None):
+        ctx.dt, ctx.fn, ctx.ops = x.dtype, fn, ops
+        if ops is not None: ctx.save_for_backward(x)
+        return fn(x)
     @staticmethod
-    def backward(ctx, R): return R.to(ctx.dt), None
+    def backward(ctx, R):
+        if _lrp_mode(ctx): return R.to(ctx.dt), None, None
+        x, = ctx.saved_tensors
+        with torch.enable_grad():  # recompute the (elementwise / row-wise, cheap) op to get its gradient
+            xx = x.detach().requires_grad_(True)
+            g, = torch.autograd.grad(ctx.fn(xx), xx, R)
+        return g, None, None
 
 class _AddNormalised(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b); return a + b
+    def forward(ctx, a, b, ops=None):
+        ctx.save_for_backward(a, b); ctx.ops = ops; return a + b
     @staticmethod
     def backward(ctx, R):
+        if not _lrp_mode(ctx): return R, R, None
         a, b = _f32(*ctx.saved_tensors); R = _f32(R)[0]
         S = safe_div(R, a + b)
         Ra, Rb = a * S, b * S
@@ -367,44 +388,47 @@ class _AddNormalised(torch.autograd.Function):
         tot = sa.abs() + sb.abs()
         Ra = Ra * safe_div(safe_div(sa.abs(), tot) * sR, sa)
         Rb = Rb * safe_div(safe_div(sb.abs(), tot) * sR, sb)
-        return Ra.to(ctx.saved_tensors[0].dtype), Rb.to(ctx.saved_tensors[1].dtype)
+        return Ra.to(ctx.saved_tensors[0].dtype), Rb.to(ctx.saved_tensors[1].dtype), None
 
 class _MatmulGeneric(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, a, b, factor):
-        ctx.save_for_backward(a, b); ctx.factor = factor; return a @ b
+    def forward(ctx, a, b, factor, ops=None):
+        ctx.save_for_backward(a, b); ctx.factor, ctx.ops = factor, ops; return a @ b
     @staticmethod
     def backward(ctx, R):
-        a, b = _f32(*ctx.saved_tensors)
+        a, b = ctx.saved_tensors
+        if not _lrp_mode(ctx): return R @ b.transpose(-2, -1), a.transpose(-2, -1) @ R, None, None
+        a, b = _f32(a, b)
         S = safe_div(_f32(R)[0], a @ b)
         f = ctx.factor
         return ((a * (S @ b.transpose(-2, -1))) * f).to(ctx.saved_tensors[0].dtype), \
-               ((b * (a.transpose(-2, -1) @ S)) * f).to(ctx.saved_tensors[1].dtype), None
+               ((b * (a.transpose(-2, -1) @ S)) * f).to(ctx.saved_tensors[1].dtype), None, None
 
 class _Gate(torch.autograd.Function):
+    "γ⊙μ: all relevance to μ (none to the gate γ); in 'grad' mode the product rule."
     @staticmethod
-    def forward(ctx, mu, g): return mu * g
+    def forward(ctx, mu, g, ops=None):
+        ctx.save_for_backward(mu, g); ctx.ops = ops; return mu * g
     @staticmethod
-    def backward(ctx, R): return R, None
+    def backward(ctx, R):
+        mu, g = ctx.saved_tensors
+        if _lrp_mode(ctx): return R, torch.zeros_like(g), None
+        return R * g, R * mu, None
 
 # %% ../nbs/04_explainability.ipynb #e29d0122
 class CheferOps(TorchOps):
-    "Chefer et al. (CVPR 2021) LRP rules; `cams[i]` is block i's attention relevance after a backward pass."
-    def __init__(self, alpha:float=1., track_pixels:bool=False, matmul_share:float=0.5):
+    "Chefer et al. (CVPR 2021) LRP rules. One forward serves two backward passes: `mode='lrp'` (relevance) or 'grad' (the gradient)."
+    def __init__(self, alpha:float=1., track_pixels:bool=False, matmul_share:float=0.5, mode:str='lrp'):
         super().__init__()
-        self.alpha, self.factor, self.track_pixels, self.cams = alpha, matmul_share, track_pixels, {}
-    def linear(self, x, w, b=None): return _LinearAB.apply(x, w, b, self.alpha)
-    def add(self, a, b): return _AddNormalised.apply(a, b)
-    def layernorm(self, x, ln): return _PassThrough.apply(x, lambda t: super(CheferOps, self).layernorm(t, ln))
-    def gelu(self, x): return _PassThrough.apply(x, F.gelu)
-    def softmax(self, x): return _PassThrough.apply(x, lambda t: t.softmax(-1))
-    def scale(self, x, s): return _PassThrough.apply(x, lambda t: t * s)
-    def matmul(self, a, b): return _MatmulGeneric.apply(a, b, self.factor)
-    def record(self, i, A):
-        self.maps[i] = A
-        if A.requires_grad: A.register_hook(lambda R, i=i: self.cams.__setitem__(i, R))
-    def gate_context(self): return torch.no_grad()
-    def gate(self, mu, g): return _Gate.apply(mu, g)
+        self.alpha, self.factor, self.track_pixels, self.mode = alpha, matmul_share, track_pixels, mode
+    def linear(self, x, w, b=None): return _LinearAB.apply(x, w, b, self.alpha, self)
+    def add(self, a, b): return _AddNormalised.apply(a, b, self)
+    def layernorm(self, x, ln): return _PassThrough.apply(x, lambda t: super(CheferOps, self).layernorm(t, ln), self)
+    def gelu(self, x): return _PassThrough.apply(x, F.gelu, self)
+    def softmax(self, x): return _PassThrough.apply(x, lambda t: t.softmax(-1), self)
+    def scale(self, x, s): return _PassThrough.apply(x, lambda t: t * s, self)
+    def matmul(self, a, b): return _MatmulGeneric.apply(a, b, self.factor, self)
+    def gate(self, mu, g): return _Gate.apply(mu, g, self)
 
 def lrp_relevance(ex:Explainee, imgs, targets, ops, start:str='one'):
     "Run `ops`' rules from the target: relevance `one` (the reference's one-hot) or `logit` (its value) at the target output."
@@ -420,17 +444,18 @@ def lrp_relevance(ex:Explainee, imgs, targets, ops, start:str='one'):
 # %% ../nbs/04_explainability.ipynb #20be1ed2
 @register_explainer('chefer_lrp')
 def chefer_lrp(ex:Explainee, imgs, targets, start_layer:int=0, alpha:float=1.):
-    "Chefer et al. (CVPR 2021) transformer attribution on our blocks."
-    ops = TorchOps()
-    tokens, _ = encoder_forward(ex.model, imgs, ops)
-    s = head_forward(ex, code_forward(ex.model, tokens, ops), ops).float().gather(1, targets[:, None]).sum()
-    A = [ops.maps[i] for i in range(len(ops.maps))]
-    grads = torch.autograd.grad(s, A)
-    lops = CheferOps(alpha)
-    with torch.autocast(imgs.device.type, enabled=False):  # the add rule is ill-conditioned in bf16 (see above)
-        lrp_relevance(ex, _f32(imgs)[0], targets, lops)
-    cams = [(g.float() * lops.cams[i].float()).clamp(min=0).mean(1) for i, g in enumerate(grads)]
-    return _cls_row(rollout_matrix(cams, start_layer))
+    "Chefer et al. (CVPR 2021) transformer attribution on our blocks: one forward, then a gradient pass and an LRP pass over it."
+    ops = CheferOps(alpha, mode='grad')
+    with torch.autocast(imgs.device.type, enabled=False):  # float32 throughout: the add rule is ill-conditioned in bf16 (see above)
+        x = _f32(imgs)[0].detach().requires_grad_(True)  # so the graph exists even if the weights are frozen
+        out = head_forward(ex, code_forward(ex.model, encoder_forward(ex.model, x, ops)[0], ops), ops)
+        A = [ops.maps[i] for i in range(start_layer, len(ops.maps))]  # only what reaches these is computed (not block 0's qkv)
+        one = F.one_hot(targets, out.shape[-1]).to(out.dtype)
+        grads = torch.autograd.grad(out, A, one, retain_graph=True)
+        ops.mode = 'lrp'
+        rels = torch.autograd.grad(out, A, one)
+    cams = [(g.float() * r.float()).clamp(min=0).mean(1) for g, r in zip(grads, rels)]
+    return _cls_row(rollout_matrix(cams))
 
 # %% ../nbs/04_explainability.ipynb #ba271e07
 class LxtOps(TorchOps):
