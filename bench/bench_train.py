@@ -9,7 +9,8 @@ allocated; CPU: peak resident set of the process minus the resident set before t
 training figures come from the trainer's own log records (`imgs_per_s`: images per second of
 wall-clock time over the timed steps, data loading included; `data_frac`: the share of that time the
 loop waited for the loader; `--num-workers`, default 1 as in `TrainConfig`), after warm-up steps that are not counted. tiny@64 trains on the embedded
-synthetic birds; base@224 on random tensors (rendering 224-px synthetic birds takes long), and the
+synthetic birds as the trainer reads them by default (held in memory and augmented batched in the training
+process; `--num-workers` then has no effect); base@224 on random tensors (rendering 224-px synthetic birds takes long), and the
 loader figure at 224 px decodes the 64-px synthetic images and crops/resizes them to 224.
 Prints a markdown table.
 """
@@ -22,7 +23,7 @@ def train_worker(size, img, batch, amp, steps, warm, device, vsc, workers):
                       output_dir=tempfile.mkdtemp(prefix='bench_train_'), progress=False, tensorboard=False,
                       recon_every=0, log_every=1, max_steps=warm + steps, epochs=1000)
     if size == 'tiny':
-        ds, bench = build_datasets(cfg, img)
+        ds, bench = None, None   # the trainer reads the synthetic birds itself (in memory unless in_memory_mb=0)
     else:
         g = torch.Generator().manual_seed(0)
         x = torch.randn(batch * 4, 3, img, img, generator=g)
@@ -36,7 +37,8 @@ def train_worker(size, img, batch, amp, steps, warm, device, vsc, workers):
     df = sum(h['data_frac'] * t for h, t in zip(recs, secs)) / sum(secs)
     mem = (torch.cuda.max_memory_allocated() if device == 'cuda'
            else (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) * 1024)
-    print(json.dumps(dict(imgs_per_s=ips, data_frac=df, peak_mem_mb=mem / 2**20, amp=r.amp, device=r.device)))
+    print(json.dumps(dict(imgs_per_s=ips, data_frac=df, peak_mem_mb=mem / 2**20, amp=r.amp, device=r.device,
+                          data=(r.records('setup') or [{}])[0].get('data'))))
 
 def loader_worker(img, batch, workers, batches):
     import torch

@@ -12,10 +12,11 @@ import numpy as np
 import torch
 import yaml
 from torch import nn
+import torch.nn.functional as F
 from fastcore.basics import patch
 from fastcore.docments import docments
 
-from .core import (AMPS, DEVICES, file_lock, IMAGENET_MEAN, IMAGENET_STD, resolve_device, resolve_amp, autocast,
+from .core import (AMPS, AMP_DTYPES, DEVICES, file_lock, IMAGENET_MEAN, IMAGENET_STD, resolve_device, resolve_amp, autocast,
                             atomic_write, atomic_write_text, denormalize)
 from .models import MAE_SIZES, mae_config, get_arch, MaskedAutoencoder, save_weights
 from .views import ViewsConfig
@@ -26,10 +27,10 @@ from .viz import reconstruction_grid
 __all__ = ['CKPT_FORMAT', 'MAIN_JOB_DIR', 'ConfigError', 'TrainConfig', 'run_device', 'lr_at', 'Schedule', 'param_groups',
            'make_optimizer', 'EpochSampler', 'SeededItems', 'rng_state', 'set_rng_state', 'atomic_torch_save',
            'checkpoint_path', 'list_checkpoints', 'load_checkpoint', 'find_resume', 'prune_checkpoints', 'RunLogger',
-           'build_model', 'load_table', 'build_datasets', 'benchmark_batch', 'fixed_noise', 'dist_info',
-           'NonFiniteLossError', 'TrainResult', 'Meter', 'Run', 'setup_run', 'train_step', 'log_train',
-           'save_checkpoint', 'snapshot', 'end_of_epoch', 'run_epochs', 'pretrain', 'config_docs', 'train_parser',
-           'pretrain_cli', 'main_job_model']
+           'build_model', 'load_table', 'build_datasets', 'benchmark_batch', 'fixed_noise', 'MemoryImages',
+           'MemoryLoader', 'dist_info', 'NonFiniteLossError', 'TrainResult', 'Meter', 'Run', 'setup_run', 'train_step',
+           'log_train', 'save_checkpoint', 'snapshot', 'end_of_epoch', 'run_epochs', 'pretrain', 'config_docs',
+           'train_parser', 'pretrain_cli', 'main_job_model']
 
 # %% ../nbs/02_train.ipynb #c8db1df9
 class ConfigError(ValueError):
@@ -72,7 +73,8 @@ class TrainConfig:
     data:str|None=None # dataset path (any layout `data.load_dataset` reads); None: the embedded synthetic birds
     split:str|None='train' # rows of this split are used; None: all rows
     crop_min_scale:float|None=None # smallest area fraction of the loader's random-resized crop; None: 1.0 with views (they crop), 0.2 without
-    num_workers:int=1 # DataLoader worker processes (0: load in the training process)
+    num_workers:int=1 # DataLoader worker processes (0: load in the training process); not used for images held in memory
+    in_memory_mb:int=2048 # hold the decoded training images in RAM as one uint8 tensor and augment them batched in the training process when they share one size and take at most this many MiB (`MemoryImages`); 0: read them from disk in `num_workers` processes
     device:str='auto' # 'auto' (CUDA, else MPS, else CPU), 'cpu', 'cuda' or 'mps'
     # output
     output_dir:str='runs/pretrain' # checkpoints, logs, reconstructions and weights go here
@@ -165,7 +167,7 @@ def validate(self:TrainConfig):
     if not _isint(self.seed) or self.seed < 0: c.err('seed', 'a non-negative integer')
     c.string('data', allow_none=True)
     if self.split is not None and not isinstance(self.split, str): c.err('split', 'a split name or None')
-    c.num('crop_min_scale', 0, 1, lo_open=True, allow_none=True); c.pos_int('num_workers', allow_zero=True); c.choice('device', DEVICES)
+    c.num('crop_min_scale', 0, 1, lo_open=True, allow_none=True); c.pos_int('num_workers', allow_zero=True); c.pos_int('in_memory_mb', allow_zero=True); c.choice('device', DEVICES)
     c.string('output_dir')
     for f in ('save_every', 'keep_last', 'log_every', 'recon_n'): c.pos_int(f)
     c.pos_int('recon_every', allow_zero=True)
@@ -216,10 +218,10 @@ def load(cls:TrainConfig, path):
 
 # %% ../nbs/02_train.ipynb #0e59c92b
 def run_device(cfg:TrainConfig, local_rank:int=0) -> tuple[torch.device, str]:
-    "`(device, amp)` of a run: `core.resolve_device` and `core.resolve_amp`, errors naming the config field."
+    "`(device, amp)` of a run: `core.resolve_device`, and `core.resolve_amp` for training at the model's encoder width."
     try: device = resolve_device(cfg.device, local_rank)
     except ValueError as e: raise ConfigError(f"TrainConfig.device: {e}") from e
-    return device, resolve_amp(cfg.amp, device)
+    return device, resolve_amp(cfg.amp, device, 'train', mae_config(cfg.size, **cfg.model_config_overrides()).embed_dim)
 
 # %% ../nbs/02_train.ipynb #e7e71567
 def lr_at(step:int, # optimizer step, 0-based
@@ -274,9 +276,15 @@ def param_groups(model:nn.Module, # the model (unwrapped)
         else: decay.append(p)
     return [dict(params=decay, weight_decay=weight_decay), dict(params=no_decay, weight_decay=0.)]
 
+def _fused_ok(params:list) -> bool:
+    "Whether torch's fused AdamW kernel takes `params`: floating point, all on one CPU or CUDA device."
+    devs = {p.device for p in params}
+    return len(devs) == 1 and next(iter(devs)).type in ('cpu', 'cuda') and all(p.is_floating_point() for p in params)
+
 def make_optimizer(model:nn.Module, cfg:TrainConfig, lr:float) -> torch.optim.AdamW:
-    "AdamW(β=(0.9, 0.95)) over `param_groups`."
-    return torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=lr, betas=(0.9, 0.95))
+    "AdamW(β=(0.9, 0.95)) over `param_groups`; torch's fused kernel where it exists."
+    groups = param_groups(model, cfg.weight_decay)
+    return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), fused=_fused_ok([p for g in groups for p in g['params']]) or None)
 
 # %% ../nbs/02_train.ipynb #f805e859
 class EpochSampler(torch.utils.data.Sampler):
@@ -479,6 +487,86 @@ def benchmark_batch(ds, n:int, num_patches:int, seed:int=0):
 def fixed_noise(n:int, num_patches:int, seed:int=0):
     return torch.rand(n, num_patches, generator=torch.Generator().manual_seed(seed + 12345))
 
+# %% ../nbs/02_train.ipynb #m3m0a002
+class MemoryImages:
+    "A training set held in RAM as one uint8 tensor `(N, 3, H, W)`, augmented batched: random-resized crop + flip + normalise."
+    n_bad = 0   # unreadable files never get here (the trainer falls back to reading from disk)
+    def __init__(self, images:torch.Tensor, # (N, 3, H, W) uint8
+                 size:int, # output side in pixels
+                 scale=(0.2, 1.), ratio=(3/4, 4/3), # crop area fraction and aspect-ratio ranges (`train_transform`'s)
+                 hflip:float=0.5, # flip probability
+                 mean=IMAGENET_MEAN, std=IMAGENET_STD):
+        if images.dtype != torch.uint8 or images.ndim != 4: raise ValueError(f"images must be a (N, 3, H, W) uint8 tensor, got {images.dtype} {tuple(images.shape)}")
+        self.images, self.size, self.scale, self.ratio, self.hflip = images, int(size), tuple(scale), tuple(ratio), hflip
+        self.mean, self.std = torch.tensor(mean).view(1, 3, 1, 1), torch.tensor(std).view(1, 3, 1, 1)
+    def __len__(self): return len(self.images)
+
+    def params(self, seed:int) -> tuple:
+        "`(top, left, height, width, flip)` of the item with `seed`: torchvision's `RandomResizedCrop.get_params`, seeded."
+        r, (_, H, W) = random.Random(seed + 1), self.images.shape[1:]
+        lr = (math.log(self.ratio[0]), math.log(self.ratio[1]))
+        for _ in range(10):
+            a, ar = H * W * r.uniform(*self.scale), math.exp(r.uniform(*lr))
+            w, h = int(round(math.sqrt(a * ar))), int(round(math.sqrt(a / ar)))
+            if 0 < w <= W and 0 < h <= H:
+                i, j = r.randint(0, H - h), r.randint(0, W - w); break
+        else:   # torchvision's fallback: the central crop at the nearest allowed aspect ratio
+            w, h = W, H
+            if W / H < self.ratio[0]: h = int(round(W / self.ratio[0]))
+            elif W / H > self.ratio[1]: w = int(round(H * self.ratio[1]))
+            i, j = (H - h) // 2, (W - w) // 2
+        return i, j, h, w, r.random() < self.hflip
+
+# %% ../nbs/02_train.ipynb #m3m0a003
+@patch
+def batch(self:MemoryImages, items:list, # `(row, item_seed)` pairs, as `EpochSampler` yields them
+          num_patches:int, # length of each mask noise
+          device=None # where the augmentation runs (the uint8 batch is moved there first)
+         ) -> tuple:
+    "`(images, rows, mask_noise)` of `items`, like a DataLoader batch of `SeededItems`."
+    rows = torch.tensor([i for i, _ in items])
+    noise = torch.stack([torch.rand(num_patches, generator=torch.Generator().manual_seed(s)) for _, s in items])
+    ps = [self.params(s) for _, s in items]
+    x = self.images[rows].to(device, non_blocking=True)
+    S, (H, W) = self.size, x.shape[-2:]
+    if all(p[:4] == (0, 0, H, W) for p in ps) and (H, W) == (S, S): x = x.float()
+    else: x = torch.cat([F.interpolate(x[k:k+1, :, i:i+h, j:j+w].float(), size=(S, S), mode='bicubic', antialias=True,
+                                       align_corners=False).clamp_(0, 255) for k, (i, j, h, w, _) in enumerate(ps)])
+    flip = torch.tensor([p[4] for p in ps], device=x.device).view(-1, 1, 1, 1)
+    x = torch.where(flip, x.flip(-1), x).div_(255)
+    return x.sub_(self.mean.to(x.device)).div_(self.std.to(x.device)), rows, noise
+
+@patch(cls_method=True)
+def from_dataset(cls:MemoryImages, ds, # a `data.BirdDataset`
+                 max_mb:float, # give up above this many MiB
+                 size:int, **aug # output side, and `MemoryImages`' augmentation settings
+                ):
+    "Decode every image of `ds` once into a `MemoryImages`; None (with a warning) if one is unreadable, the sizes differ or they need more than `max_mb`."
+    from concurrent.futures import ThreadPoolExecutor
+    x0 = ds.load(0)
+    if len(ds) * x0.numel() > max_mb * 2**20: return None
+    imgs = torch.empty((len(ds), *x0.shape), dtype=torch.uint8)
+    def one(i):
+        try: x = ds.load(i)
+        except Exception as e: return f"{ds.paths[i]} cannot be read ({e})"
+        if x.shape != x0.shape: return f"{ds.paths[i]} is {tuple(x.shape)}, not {tuple(x0.shape)}"
+        imgs[i] = x
+    with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as ex:   # the decoders release the GIL
+        bad = next((m for m in ex.map(one, range(len(ds))) if m), None)
+    if bad: warnings.warn(f"in-memory images: {bad}; reading from disk instead"); return None
+    return cls(imgs, size, **aug)
+
+class MemoryLoader:
+    "Batches of a `MemoryImages` in the order of an `EpochSampler`, built in the training process (no workers)."
+    def __init__(self, mem:MemoryImages, sampler, batch_size:int, num_patches:int, device=None):
+        self.mem, self.sampler, self.batch_size, self.num_patches, self.device = mem, sampler, batch_size, num_patches, device
+    def __len__(self): return len(self.sampler) // self.batch_size
+    def __iter__(self):
+        buf = []
+        for item in self.sampler:
+            buf.append(item)
+            if len(buf) == self.batch_size: yield self.mem.batch(buf, self.num_patches, self.device); buf = []
+
 # %% ../nbs/02_train.ipynb #bab091c6
 def dist_info() -> tuple[int, int, int]:
     "`(rank, local_rank, world_size)` from the torchrun environment (0, 0, 1 when not distributed)."
@@ -594,7 +682,7 @@ class Run:
 # %% ../nbs/02_train.ipynb #c7718731
 _RESUME_KEYS = ('size', 'img_size', 'model_kwargs', 'vsc', 'views_weight', 'views', 'crop_min_scale', 'latent_dim', 'batch_size', 'accum_iter', 'epochs', 'blr', 'lr',
                 'min_lr', 'warmup_epochs', 'weight_decay', 'seed', 'weight_prior', 'prior_warmup_epochs', 'c_start', 'c_end',
-                'mask_ratio', 'alpha', 'norm_pix_loss', 'data')
+                'mask_ratio', 'alpha', 'norm_pix_loss', 'data', 'in_memory_mb')
 
 def _resume_checkpoint(cfg, resume, out, main, world):
     "The checkpoint to resume from (or None), with warnings when the run will not equal an uninterrupted one."
@@ -612,16 +700,20 @@ def _resume_checkpoint(cfg, resume, out, main, world):
     return ck_path, ck
 
 def _run_data(cfg, model, dataset, bench_images):
-    "`(dataset, benchmark images, benchmark mask noise)` of a run."
+    "`(dataset, benchmark images, benchmark mask noise)` of a run; the images held in memory when the trainer reads them and they fit."
     L = model.cfg.num_patches
     if dataset is None:
         dataset, bench = build_datasets(cfg, model.cfg.img_size)
         bench_images = bench if bench_images is None else bench_images
+        if cfg.in_memory_mb > 0:
+            mem = MemoryImages.from_dataset(dataset, cfg.in_memory_mb, model.cfg.img_size, scale=(cfg.loader_crop_scale(), 1.))
+            dataset = mem if mem is not None else dataset
     if bench_images is None: bench_images, _ = benchmark_batch(dataset, cfg.recon_n, L, cfg.seed)
     bench_images = bench_images[:cfg.recon_n]
     return dataset, bench_images, fixed_noise(len(bench_images), L, cfg.seed)
 
 def _loader(cfg, dataset, sampler, num_patches, device):
+    if isinstance(dataset, MemoryImages): return MemoryLoader(dataset, sampler, cfg.batch_size, num_patches, device)
     return torch.utils.data.DataLoader(
         SeededItems(dataset, num_patches), batch_size=cfg.batch_size, sampler=sampler, num_workers=cfg.num_workers,
         pin_memory=device.type == 'cuda', persistent_workers=cfg.num_workers > 0, drop_last=True,
@@ -634,6 +726,8 @@ def setup_run(cfg:TrainConfig, dataset=None, resume=None, bench_images=None, mea
     main, (device, amp) = rank == 0, run_device(cfg, local_rank)
     out = Path(cfg.output_dir)
     ck_path, ck = _resume_checkpoint(cfg, resume, out, main, world)
+    if ck is not None and cfg.amp == 'auto' and ck.get('amp') in AMP_DTYPES and ck.get('device_type', device.type) == device.type:
+        amp = ck['amp']   # the precision the run started in (the rule, or the machine, may have changed since)
     torch.manual_seed(cfg.seed); np.random.seed(cfg.seed % 2**32); random.seed(cfg.seed)
     model = build_model(cfg).to(device)
     dataset, bench_images, bench_noise = _run_data(cfg, model, dataset, bench_images)
@@ -673,6 +767,9 @@ def _open_output(run):
         ckd = run.out/'checkpoints'
         for p in (ckd.glob('.checkpoint-*.tmp*') if ckd.is_dir() else []): p.unlink(missing_ok=True)
     run.logger = RunLogger(run.cfg, run.out, enabled=run.main, total=run.last_step, initial=run.step)
+    run.record(dict(kind='setup', step=run.step, device=str(run.device), amp=run.amp, amp_setting=run.cfg.amp,
+                    data='memory' if isinstance(run.dataset, MemoryImages) else 'disk', torch=torch.__version__,
+                    optimizer='AdamW (fused)' if run.opt.defaults.get('fused') else 'AdamW'))
 
 # %% ../nbs/02_train.ipynb #59acd1c9
 def _forward_backward(run:Run, imgs, noise, k:int, knobs:dict) -> dict:
@@ -742,7 +839,7 @@ def save_checkpoint(run:Run) -> Path:
                            model_config=run.model.config_dict(), optimizer=run.opt.state_dict(),
                            scaler=run.scaler.state_dict() if run.scaler.is_enabled() else {},
                            step=run.step, epoch=run.step // run.steps_per_epoch, steps_per_epoch=run.steps_per_epoch,
-                           total_steps=run.sch.total_steps, world_size=run.world, amp=run.amp, rng=rng_state(),
+                           total_steps=run.sch.total_steps, world_size=run.world, amp=run.amp, device_type=run.device.type, rng=rng_state(),
                            config=run.cfg.to_dict(), counters=dict(n_skipped=run.n_skipped)), path)
     prune_checkpoints(run.out, run.cfg.keep_last)
     return path
