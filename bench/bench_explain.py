@@ -4,6 +4,10 @@
     python bench/bench_explain.py --sizes tiny --batch 32 --reps 3
     python bench/bench_explain.py --chefer-repo /path/to/Transformer-Explainability   # + the reference (needs einops)
 
+The reference checkout is fetched for the benchmark only, never copied into the project; from a local mirror of
+hila-chefer/Transformer-Explainability (commit c3e578f, 2023-02-02), e.g.:
+    mkdir -p /tmp/chefer_ref && git --git-dir=<mirror>/repo archive HEAD baselines modules | tar -x -C /tmp/chefer_ref
+
 Speed does not depend on the weights, so the models are freshly initialised (MAE-VSC, a 16-class linear head on the code).
 The reference (hila-chefer/Transformer-Explainability, `baselines/ViT/ViT_LRP.py`) is imported from the given checkout,
 never copied; it explains one image per call (its relprop reads `cam[0]`), so it is timed image by image, on a plain
@@ -96,6 +100,23 @@ def compare_reference(repo, size, batch, device, seed=0):
     print(f'  {size}: reference {batch / t_ref:8.2f} img/s | ours {batch / t_our:8.2f} img/s | speed-up {t_ref / t_our:5.1f}x | '
           f'map correlation {corr:.4f} | MoRF AUC reference {a_ref["morf"]:.4f} ours {a_our["morf"]:.4f} | LeRF {a_ref["lerf"]:.4f} / {a_our["lerf"]:.4f}')
 
+def profile_method(method, size, batch, device, top=12):
+    "Where one call's time goes: its operations by own CPU time, and the share of the matrix products."
+    from torch.profiler import profile, ProfilerActivity
+    torch.manual_seed(0)
+    model = create_mae_vsc(size).eval().to(device)
+    head = nn.Linear(model.latent_dim, 16).to(device)
+    imgs = torch.randn(batch, 3, model.cfg.img_size, model.cfg.img_size, device=device)
+    tg = torch.randint(0, 16, (batch,), device=device)
+    explain(method, model, imgs, tg, head=head)  # warm-up
+    with profile(activities=[ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.startswith('cuda') else [])) as prof:
+        explain(method, model, imgs, tg, head=head)
+    ev = prof.key_averages()
+    tot = sum(e.self_cpu_time_total for e in ev)
+    mm = sum(e.self_cpu_time_total for e in ev if e.key in ('aten::mm', 'aten::addmm', 'aten::bmm', 'aten::baddbmm'))
+    print(f'{method} on {size}, batch {batch}: {tot / 1e6:.2f} s own CPU time, matrix products {mm / tot:.0%}')
+    print(ev.table(sort_by='self_cpu_time_total', row_limit=top))
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--sizes', default='tiny,base')
@@ -107,7 +128,9 @@ def main():
     p.add_argument('--amp', default='off')
     p.add_argument('--chefer-repo', default=None, help='a checkout of hila-chefer/Transformer-Explainability (optional)')
     p.add_argument('--no-isolate', action='store_true', help='on a CPU, do not run each method in a fresh process (its peak memory is then a lower bound)')
+    p.add_argument('--profile', default=None, help='profile this method (torch.profiler: top operations by own CPU time), then stop')
     a = p.parse_args()
+    if a.profile: return profile_method(a.profile, a.sizes.split(',')[0], a.batch or 32, a.device)
     if not a.device.startswith('cuda') and not a.no_isolate and len(a.methods.split(',')) > 1:
         import subprocess  # a fresh process per method: the CPU allocator keeps freed memory, hiding later methods' peaks
         for size in a.sizes.split(','):
