@@ -1,14 +1,15 @@
 """Benchmarks of the embedding stage: extraction speed (fp32 vs bf16 autocast, tiny and base) and projection times.
 
-    python bench/bench_embed.py extract [--device cpu|cuda] [--n 256] [--rounds 3]
-    python bench/bench_embed.py project [--sizes 10000 100000] [--methods pca umap tsne]
-    python bench/bench_embed.py big [--n 900000] [--k 768]    # memory-mapped 900k x 768 fp16: write, read, PCA-50, peak RSS
+    python bench/bench_embed.py extract [--device cpu|cuda] [--n 256] [--rounds 3] [--models tiny base]
+    python bench/bench_embed.py project [--sizes 10000 100000] [--methods pca umap tsne]   # quick, in one process
+
+The projection benchmark with a fresh interpreter per run (peak memory), and the 900k x 768 memory-mapped one, are
+in `bench/bench_projection.py`.
 
 Ratios are measured in one run with the variants interleaved round by round (never timed asserts in tests).
 Projection times at two sizes are extrapolated to 900k with the measured power law t ~ N^b.
 """
-import argparse, json, os, resource, sys, tempfile, time
-from pathlib import Path
+import argparse, json, os, resource, sys, time
 import numpy as np, torch
 
 from ebird_mae.core import resolve_device, resolve_amp
@@ -45,15 +46,10 @@ def bench_extract(device='auto', n=256, rounds=3, sizes=('tiny', 'base'), batch=
     return out
 
 
-def clustered(n, k=192, n_clusters=80, seed=0):
-    "Gaussian mixture vectors shaped like real embeddings (80 'species' clusters)."
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(size=(n_clusters, k)).astype(np.float32) * 2
-    return (centres[rng.integers(0, n_clusters, n)] + rng.normal(size=(n, k)).astype(np.float32))
-
-
 def bench_project(sizes=(10_000, 100_000), methods=('pca', 'umap', 'tsne'), k=192, target=900_000):
+    "Projection times in this process (numba compilation included in the first UMAP); used by `speed_table.py`."
     from ebird_mae.explore import timed_project
+    from bench_projection import clustered
     res = {}
     for m in methods:
         ts = []
@@ -68,37 +64,14 @@ def bench_project(sizes=(10_000, 100_000), methods=('pca', 'umap', 'tsne'), k=19
     return res
 
 
-def bench_big(n=900_000, k=768, pca_rows=None):
-    "Write n x k random fp16 vectors memory-mapped, read them back, fit PCA-50 (randomized) on them; time and peak RSS."
-    from sklearn.decomposition import PCA
-    d = Path(tempfile.mkdtemp(prefix='bench_embed_'))
-    t0 = time.perf_counter()
-    a = np.lib.format.open_memmap(d/'v.npy', mode='w+', dtype=np.float16, shape=(n, k))
-    rng = np.random.default_rng(0)
-    for i in range(0, n, 50_000): a[i:i+50_000] = rng.normal(size=(min(50_000, n - i), k)).astype(np.float16)
-    a.flush(); del a
-    t_write = time.perf_counter() - t0
-    t0 = time.perf_counter(); v = np.load(d/'v.npy', mmap_mode='r'); s = float(np.asarray(v[::1000], np.float32).sum()); t_open = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    X = np.asarray(v if pca_rows is None else v[:pca_rows], np.float32)  # the only full copy: float32 for PCA
-    Y = PCA(50, svd_solver='randomized', random_state=0).fit_transform(X)
-    t_pca = time.perf_counter() - t0
-    out = dict(n=n, k=k, file_gb=round(os.path.getsize(d/'v.npy') / 1e9, 2), write_s=round(t_write, 1), open_sample_s=round(t_open, 2),
-               pca50_s=round(t_pca, 1), peak_rss_gb=round(peak_rss_gb(), 2))
-    print(json.dumps(out), flush=True)
-    os.remove(d/'v.npy'); os.rmdir(d)
-    return out
-
-
 if __name__ == '__main__':
     p = argparse.ArgumentParser()
-    p.add_argument('what', choices=['extract', 'project', 'big'])
-    p.add_argument('--device', default='auto'); p.add_argument('--n', type=int, default=None); p.add_argument('--k', type=int, default=768)
+    p.add_argument('what', choices=['extract', 'project'])
+    p.add_argument('--device', default='auto'); p.add_argument('--n', type=int, default=None)
     p.add_argument('--rounds', type=int, default=3); p.add_argument('--sizes', type=int, nargs='+', default=[10_000, 100_000])
     p.add_argument('--methods', nargs='+', default=['pca', 'umap', 'tsne']); p.add_argument('--models', nargs='+', default=['tiny', 'base'])
     a = p.parse_args()
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}", flush=True)
     if a.what == 'extract': r = bench_extract(a.device, a.n or 256, a.rounds, a.models)
-    elif a.what == 'project': r = bench_project(a.sizes, a.methods)
-    else: r = bench_big(a.n or 900_000, a.k)
+    else: r = bench_project(a.sizes, a.methods)
     print(json.dumps(r))
