@@ -15,8 +15,8 @@ from . import viz
 __all__ = ['PROJECTIONS', 'HOVER_COLS', 'activation_summary', 'family_activation', 'latent_corr', 'cosine_topk', 'knn_accuracy',
            'silhouette', 'quality_table', 'abs_lat_corr', 'grouped_ridge', 'latitude_report', 'timed_project',
            'projection_cache', 'project', 'density_subsample', 'lat_zone', 'hover_table', 'color_labels', 'scatter',
-           'neighbours', 'thumbnail', 'png_bytes', 'Explorer', 'export_html', 'export_projector', 'chromium_path',
-           'screenshot_html']
+           'map_quality', 'neighbours', 'thumbnail', 'png_bytes', 'Explorer', 'export_html', 'export_projector',
+           'chromium_path', 'screenshot_html']
 
 # %% ../nbs/03b_explore.ipynb #91f80602
 def activation_summary(G, # (N, K) γ (activation probabilities), NaN rows ignored
@@ -41,10 +41,10 @@ def family_activation(G, # (N, K) γ
     key = pd.MultiIndex.from_arrays([t['order'].astype(str).values, t['family'].astype(str).values], names=['order', 'family'])
     M = pd.DataFrame(G[ok], index=key).groupby(level=[0, 1]).mean().sort_index()
     R = pd.DataFrame(G[ok] > .5, index=key).groupby(level=[0, 1]).mean().sort_index()
-    used = R.columns[(R.max(0) >= min_rate).values]
+    used = R.columns[(R.max(axis=0) >= min_rate).values]
     M = M[used]
     peak = M.values.argmax(0)
-    return M.iloc[:, np.lexsort((-M.values.max(0), peak))]
+    return M.iloc[:, np.lexsort((-M.values.max(axis=0), peak))]
 
 # %% ../nbs/03b_explore.ipynb #721fa140
 def latent_corr(Z, # (N, K) codes
@@ -175,7 +175,7 @@ def _fit_projection(Z, method, n_components, seed, pca_first, **kw):
     if pca_first and Z.shape[1] > pca_first and len(Z) > pca_first: Z = PCA(pca_first, random_state=seed).fit_transform(Z)
     if method == 'umap':
         import umap
-        return umap.UMAP(n_components=n_components, random_state=seed, **{'n_neighbors': 15, 'min_dist': 0.1, **kw}).fit_transform(Z)
+        return umap.UMAP(n_components=n_components, random_state=seed, **{'n_neighbors': 15, 'min_dist': 0.1, 'n_jobs': 1, **kw}).fit_transform(Z)
     from openTSNE import TSNE
     kw = {'perplexity': 30, 'n_jobs': os.cpu_count() or 1, **kw}
     if n_components != 2: kw.setdefault('negative_gradient_method', 'bh')
@@ -286,6 +286,37 @@ def scatter(coords, # (N, 2|3) coordinates of the rows of `table`
     return viz.scatter_embedding(X[sel], color_labels(t, color), hover_table(t), None if hl is None else hl[sel],
                                  title or f'{len(sel)} of {len(X)} points, colour: {color}',
                                  rows=sel if rows is None else np.asarray(rows)[sel], **kw)
+
+# %% ../nbs/03b_explore.ipynb #a9c1e002
+def _loo_knn(X, y, k:int, metric:str='euclidean') -> float:
+    "Leave-one-out kNN accuracy: each row's k nearest other rows vote (ties: the nearest label among the tied)."
+    from sklearn.neighbors import NearestNeighbors
+    yi = pd.factorize(np.asarray(y).astype(str))[0]
+    if metric == 'cosine': I = cosine_topk(X, X, k, exclude=np.arange(len(X)))[0]
+    else: I = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X, return_distance=False)[:, 1:]
+    V = yi[I]; counts = np.zeros((len(V), yi.max() + 1), int)
+    np.add.at(counts, (np.repeat(np.arange(len(V)), k), V.ravel()), 1)
+    best = counts.max(1, keepdims=True)
+    first = np.argmax(counts[np.arange(len(V))[:, None], V] == best, axis=1)  # the nearest neighbour with a top count
+    return float((V[np.arange(len(V)), first] == yi).mean())
+
+def map_quality(coords, # (N, 2|3) a map (projection) of `Z`
+                table:pd.DataFrame, # N rows with the `labels` columns
+                Z=None, # (N, K) the vectors mapped (for the full-embedding kNN and trustworthiness)
+                labels=('family', 'order'), k:int=10,
+                n_trust:int=2000, # rows sampled for trustworthiness (it needs all pairwise distances)
+                seed:int=0) -> dict:
+    "kNN accuracy of each label in the map (leave-one-out, Euclidean) and, given `Z`, in the full embedding (cosine) and the map's trustworthiness."
+    from sklearn.manifold import trustworthiness
+    X = np.asarray(coords, np.float32)
+    if len(X) != len(table): raise ValueError(f"coords has {len(X)} rows but table has {len(table)}")
+    out = {f'knn_map_{lb}': _loo_knn(X, table[lb], k) for lb in labels}
+    if Z is not None:
+        Z = np.asarray(Z, np.float32)
+        out.update({f'knn_full_{lb}': _loo_knn(Z, table[lb], k, 'cosine') for lb in labels})
+        s = np.random.default_rng(seed).permutation(len(X))[:n_trust]
+        out['trustworthiness'] = float(trustworthiness(_unit(Z[s]), X[s], n_neighbors=k))
+    return out
 
 # %% ../nbs/03b_explore.ipynb #aced588f
 def neighbours(Z, # (N, K) embedding (NaN rows: missing images)
