@@ -12,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.decomposition import PCA
+from ebird_mae.core import autocast
 EXP = Path(os.environ.get('RECIPE_OUT', Path(__file__).resolve().parent / '_out')); EXP.mkdir(parents=True, exist_ok=True)
 
 def data():
@@ -73,7 +74,7 @@ def features(model, imgs, layers=(2, 4), bs=500):
     acc = {}
     for s in range(0, len(imgs), bs):
         x = to_input(imgs[s:s + bs])
-        with torch.autocast('cpu', torch.bfloat16):
+        with autocast('cpu', 'auto'):   # bf16 only where this CPU computes it natively
             t = model.forward_features(x)
         t = t.float()
         parts = {'last_cls': t[:, 0], 'last_mean': t[:, 1:].mean(1)}
