@@ -96,7 +96,7 @@ def run_demo(image=None, # image file; None: a photo scikit-learn ships
     x = load_image(image, model.cfg.img_size).expand(8, -1, -1, -1).contiguous()
     noise = torch.rand(1, model.cfg.num_patches, generator=torch.Generator().manual_seed(seed + 1))
     _, before = reconstruction_grid(model, x[:1], None, mask_ratio, noise)
-    losses = fit_batch(model, x, steps=steps, mask_ratio=mask_ratio, amp=resolve_amp('auto', x.device))
+    losses = fit_batch(model, x, steps=steps, mask_ratio=mask_ratio, amp=resolve_amp('auto', x.device, task='train', width=model.cfg.embed_dim))
     _, after = reconstruction_grid(model, x[:1], out, mask_ratio, noise)
     print(f"image {image}: masked loss on a fixed held-out mask {before:.4f} -> {after:.4f} after {steps} steps "
           f"(last training loss {losses[-1]:.4f}); grid written to {out}")
