@@ -71,16 +71,11 @@ def trainer_worker(size, img, batch, amp, steps, warm, extra):
 
 def model_worker(size, img, batch, amp, steps, warm):
     import torch
-    from ebird_mae.train import TrainConfig, build_model, make_optimizer
+    from ebird_mae.train import TrainConfig
     from ebird_mae.core import autocast
-    cfg = TrainConfig(size=size, img_size=img, batch_size=batch, amp=amp, device='cpu', progress=False)
-    torch.manual_seed(0)
-    model = build_model(cfg).train()
-    opt = make_optimizer(model, cfg, 1e-4)
-    params = [p for p in model.parameters() if p.requires_grad]
-    x = torch.randn(batch, 3, model.cfg.img_size, model.cfg.img_size)
-    knobs = {k: v for k, v in dict(c=50., prior_weight=1e-3).items() if k in model.train_knobs}
-    gen = torch.Generator().manual_seed(0)
+    from _step import model_step_setup
+    S = model_step_setup(TrainConfig(size=size, img_size=img, batch_size=batch, amp=amp, device='cpu', progress=False))
+    model, opt, params, x, knobs, gen = S.model, S.opt, S.params, S.x, S.knobs, S.gen
     def step():
         with autocast('cpu', amp): o = model(x, generator=gen, **knobs)
         o.loss.backward(); torch.nn.utils.clip_grad_norm_(params, 3.0); opt.step(); opt.zero_grad(set_to_none=True)

@@ -69,16 +69,10 @@ def _cfg(size, img, batch, amp, **kw):
 def model_worker(size, img, batch, amp, steps, warm, top):
     import torch
     from torch.profiler import profile, record_function, ProfilerActivity
-    from ebird_mae.train import build_model, make_optimizer, Schedule
     from ebird_mae.core import autocast
-    cfg = _cfg(size, img, batch, amp)
-    torch.manual_seed(0)
-    model = build_model(cfg).train()
-    opt = make_optimizer(model, cfg, 1e-4)
-    params = [p for p in model.parameters() if p.requires_grad]
-    x = torch.randn(batch, 3, model.cfg.img_size, model.cfg.img_size)
-    knobs = {k: v for k, v in dict(c=50., prior_weight=1e-3).items() if k in model.train_knobs}
-    gen = torch.Generator().manual_seed(0)
+    from _step import model_step_setup
+    S = model_step_setup(_cfg(size, img, batch, amp))
+    model, opt, params, x, knobs, gen = S.model, S.opt, S.params, S.x, S.knobs, S.gen
     def step():
         with record_function('forward'), autocast('cpu', amp): o = model(x, generator=gen, **knobs)
         with record_function('backward'): o.loss.backward()
