@@ -76,13 +76,18 @@ def cosine_topk(Q, # (M, K) queries
         I[a:a+chunk] = np.take_along_axis(p, o, 1); S[a:a+chunk] = np.take_along_axis(s, I[a:a+chunk], 1)
     return I, S
 
+def _majority(V:np.ndarray) -> np.ndarray:
+    "Per row of `V` (M, k) integer labels of the neighbours, nearest first: the majority label (ties: the one met first)."
+    counts = np.zeros((len(V), V.max() + 1), int)
+    np.add.at(counts, (np.repeat(np.arange(len(V)), V.shape[1]), V.ravel()), 1)
+    top = counts[np.arange(len(V))[:, None], V] == counts.max(1, keepdims=True)
+    return V[np.arange(len(V)), np.argmax(top, axis=1)]
+
 def knn_accuracy(Z, y, train, test, k:int=10) -> float:
     "Share of `test` rows whose label is the majority label of their k cosine-nearest `train` rows."
-    y = np.asarray(y).astype(str); Z = np.asarray(Z)
+    yi = pd.factorize(np.asarray(y).astype(str))[0]; Z = np.asarray(Z)
     I, _ = cosine_topk(Z[test], Z[train], k)
-    votes = y[np.asarray(train)][I]
-    pred = [pd.Series(v).value_counts().index[0] for v in votes]  # ties: the label met first among the nearest
-    return float((np.asarray(pred) == y[np.asarray(test)]).mean())
+    return float((_majority(yi[np.asarray(train)][I]) == yi[np.asarray(test)]).mean())
 
 # %% ../nbs/03b_explore.ipynb #7a9079c7
 def silhouette(Z, y, n:int=3000, seed:int=0) -> float:
@@ -294,11 +299,7 @@ def _loo_knn(X, y, k:int, metric:str='euclidean') -> float:
     yi = pd.factorize(np.asarray(y).astype(str))[0]
     if metric == 'cosine': I = cosine_topk(X, X, k, exclude=np.arange(len(X)))[0]
     else: I = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X, return_distance=False)[:, 1:]
-    V = yi[I]; counts = np.zeros((len(V), yi.max() + 1), int)
-    np.add.at(counts, (np.repeat(np.arange(len(V)), k), V.ravel()), 1)
-    best = counts.max(1, keepdims=True)
-    first = np.argmax(counts[np.arange(len(V))[:, None], V] == best, axis=1)  # the nearest neighbour with a top count
-    return float((V[np.arange(len(V)), first] == yi).mean())
+    return float((_majority(yi[I]) == yi).mean())
 
 def map_quality(coords, # (N, 2|3) a map (projection) of `Z`
                 table:pd.DataFrame, # N rows with the `labels` columns
