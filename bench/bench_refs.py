@@ -111,9 +111,8 @@ def main():
     src = official_source(a.mae_repo) if a.mae_repo else None
     models = [m for m in a.models if not (m == 'official' and src is None)]
     if 'official' in a.models and src is None: print("official: skipped (no --mae-repo)", file=sys.stderr)
-    print(f"CPU, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; amp {a.amp}; {a.steps} timed steps after {a.warm}; "
-          f"{a.rounds} interleaved rounds, medians\n")
+    from _step import run_banner
+    print(run_banner(amp=a.amp, **{'timed steps': a.steps, 'warm-up steps': a.warm, 'interleaved rounds (medians)': a.rounds}) + '\n')
     res = {}
     for r in range(a.rounds):
         for c in a.configs:

@@ -121,9 +121,8 @@ def main():
         s, img, b, amp, n, w = a.model_worker; return model_worker(s, int(img), int(b), amp, int(n), int(w))
     import torch
     prev = previous_package(a.ref) if 'previous' in a.variants else None
-    print(f"load average at start {os.getloadavg()[0]:.1f}; CPU, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; previous = {a.ref}; amp {a.amp}; "
-          f"{a.steps} timed steps after {a.warm}; {a.rounds} interleaved rounds, medians\n")
+    from _step import run_banner
+    print(run_banner(previous=a.ref, amp=a.amp, **{'timed steps': a.steps, 'warm-up steps': a.warm, 'interleaved rounds (medians)': a.rounds}) + '\n')
     res = {}
     for r in range(a.rounds):
         for c in a.configs:
