@@ -11,7 +11,8 @@ import torch
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'NORM_PIX_EPS', 'AMPS', 'DEVICES', 'AMP_DTYPES', 'AMP_TASKS',
            'BF16_CPU_TRAIN_MIN_WIDTH', 'denormalize', 'cpu_has_bf16', 'resolve_device', 'resolve_amp', 'autocast',
-           'atomic_write', 'atomic_write_text', 'atomic_write_bytes', 'file_lock', 'in_test', 'test_worker_threads']
+           'atomic_write', 'atomic_write_text', 'atomic_write_bytes', 'file_lock', 'in_test',
+           'limit_test_worker_threads']
 
 # %% ../nbs/00_core.ipynb #6f7ac9b5
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -135,11 +136,11 @@ def in_test() -> bool:
     return bool(os.environ.get('IN_TEST'))
 
 # %% ../nbs/00_core.ipynb #b3d94f17
-def test_worker_threads() -> int | None:
+def limit_test_worker_threads() -> int | None:
     "Under `nbdev_test`'s parallel workers, use one torch thread; return the count set, or None where nothing changed."
     import multiprocessing as mp
     if not in_test() or 'OMP_NUM_THREADS' in os.environ or mp.current_process().name == 'MainProcess': return None
     torch.set_num_threads(1)
     return 1
 
-test_worker_threads()
+limit_test_worker_threads()
