@@ -3,6 +3,7 @@
     python bench/bench_explain.py                                  # tiny + base, every method
     python bench/bench_explain.py --sizes tiny --batch 32 --reps 3
     python bench/bench_explain.py --chefer-repo /path/to/Transformer-Explainability   # + the reference (needs einops)
+    python bench/bench_explain.py --chefer-repo /path/to/Transformer-Explainability --precision-check --sizes base
 
 The reference checkout is fetched for the benchmark only, never copied into the project; from a local mirror of
 hila-chefer/Transformer-Explainability (commit c3e578f, 2023-02-02), e.g.:
@@ -100,6 +101,19 @@ def compare_reference(repo, size, batch, device, seed=0):
     print(f'  {size}: reference {batch / t_ref:8.2f} img/s | ours {batch / t_our:8.2f} img/s | speed-up {t_ref / t_our:5.1f}x | '
           f'map correlation {corr:.4f} | MoRF AUC reference {a_ref["morf"]:.4f} ours {a_our["morf"]:.4f} | LeRF {a_ref["lerf"]:.4f} / {a_our["lerf"]:.4f}')
 
+def precision_check(repo, size, batch, seed=0):
+    "Is a disagreement with the reference numerical? Map correlations float32 vs float64 within each implementation and across."
+    import copy
+    torch.manual_seed(seed)
+    model = create_mae(size).eval(); head = nn.Linear(model.cfg.embed_dim, 16)
+    imgs = torch.randn(batch, 3, model.cfg.img_size, model.cfg.img_size); tg = torch.randint(0, 16, (batch,))
+    m64, h64 = copy.deepcopy(model).double(), copy.deepcopy(head).double()
+    r32, r64 = reference_maps(reference_model(repo, model, head), imgs, tg), reference_maps(reference_model(repo, m64, h64).double(), imgs.double(), tg)
+    o32, o64 = explain('chefer_lrp', model, imgs, tg, head=head), explain('chefer_lrp', m64, imgs.double(), tg, head=h64)
+    corr = lambda A, B: np.mean([np.corrcoef(a.flatten().double(), b.flatten().double())[0, 1] for a, b in zip(A, B)])
+    print(f'  {size}, batch {batch}: map correlation reference~ours float32 {corr(r32, o32):.4f}, float64 {corr(r64, o64):.4f} | '
+          f'float32~float64 reference {corr(r32, r64):.4f}, ours {corr(o32, o64):.4f}')
+
 def profile_method(method, size, batch, device, top=12):
     "Where one call's time goes: its operations by own CPU time, and the share of the matrix products."
     from torch.profiler import profile, ProfilerActivity
@@ -128,8 +142,12 @@ def main():
     p.add_argument('--amp', default='off')
     p.add_argument('--chefer-repo', default=None, help='a checkout of hila-chefer/Transformer-Explainability (optional)')
     p.add_argument('--no-isolate', action='store_true', help='on a CPU, do not run each method in a fresh process (its peak memory is then a lower bound)')
+    p.add_argument('--precision-check', action='store_true', help='with --chefer-repo: Chefer LRP maps in float32 and float64, ours and the reference (CPU), then stop')
     p.add_argument('--profile', default=None, help='profile this method (torch.profiler: top operations by own CPU time), then stop')
     a = p.parse_args()
+    if a.precision_check:
+        for size in a.sizes.split(','): precision_check(a.chefer_repo, size, a.batch or 2)
+        return
     if a.profile: return profile_method(a.profile, a.sizes.split(',')[0], a.batch or 32, a.device)
     if not a.device.startswith('cuda') and not a.no_isolate and len(a.methods.split(',')) > 1:
         import subprocess  # a fresh process per method: the CPU allocator keeps freed memory, hiding later methods' peaks
