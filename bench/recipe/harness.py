@@ -15,10 +15,11 @@ from sklearn.decomposition import PCA
 from ebird_mae.core import autocast
 EXP = Path(os.environ.get('RECIPE_OUT', Path(__file__).resolve().parent / '_out')); EXP.mkdir(parents=True, exist_ok=True)
 
-def data():
+def data(img_size=64):
+    "The default synthetic set (its metadata) and its images as one uint8 array, cached in $RECIPE_OUT."
     from ebird_mae.synth import default_dataset
-    df = default_dataset().reset_index(drop=True)
-    f = EXP/'imgs64.npy'
+    df = default_dataset(img_size=img_size).reset_index(drop=True)
+    f = EXP/f'imgs{img_size}.npy'
     if not f.exists():
         arr = np.stack([np.array(Image.open(p).convert('RGB')) for p in df.path]); np.save(f, arr)
     return df, np.load(f, mmap_mode='r')

@@ -10,11 +10,21 @@ whose pretraining sees every species' images, unlabelled).
                   weak supervision a user has; the family label is never used.
   --mode none     the default recipe on the same species-restricted data (the reference for both).
 
+Options of the upper bound: `--img_size 96` (the same birds drawn at 96 px; the ViT keeps 8-px patches, so 144
+tokens), `--arch resnet18` (torchvision's ResNet-18, random init, 512-d pooled features: does a convolutional network
+carry family shape to new species where the ViT does not?), `--gray` (train and probe on grey images: what is left
+when plumage colour cannot be used), `--stem hmlp` (Touvron et al. 2022's hierarchical-MLP patch stem: convolutions
+inside each patch only, so MAE masking stays exact; does a deeper patch embedding see shape better?), `--stem conv`
+(Xiao et al. 2021's overlapping convolutional stem, "early convolutions help transformers see better"), `--stem resnet`
+(a hybrid: ResNet-18's first two stages, GroupNorm, then the ViT on their 8x8 map; under MAE the hidden patches are
+zeroed before the stem so that masking stays exact).
+
 Evaluation: standardised logistic regression (C on a grid, by 3-fold species-grouped CV) on the features of
 split_unseen train+val images, accuracy on the split_unseen test species (whole split), with a species bootstrap 95 %
 interval; pixel-PCA-256 on the same split.
 
     RECIPE_OUT=/work/exp python bench/recipe/labels.py --mode species --steps 600
+    RECIPE_OUT=/work/exp python bench/recipe/labels.py --mode family --steps 500 --arch resnet18
 """
 import argparse, json, time, math, os
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
@@ -43,20 +53,73 @@ def probe(X, df, seed=0):
     return dict(unseen=round(float(hit.mean()), 3), lo=round(float(np.percentile(boots, 2.5)), 3),
                 hi=round(float(np.percentile(boots, 97.5)), 3), C=best[1], n_test_species=len(uniq))
 
+def hmlp_stem(patch, dim):
+    "Touvron et al. 2022's hierarchical MLP stem: 2x2 stride-2 convolutions, each patch processed alone (no overlap, so\n    MAE masking stays exact), normalised and GELU between; (B, 3, H, W) -> (B, dim, H/patch, W/patch)."
+    n, c, layers = int(math.log2(patch)), 3, []
+    for i in range(n):
+        o = dim if i == n - 1 else dim // 4
+        layers.append(nn.Conv2d(c, o, 2, 2))
+        if i < n - 1: layers += [nn.BatchNorm2d(o), nn.GELU()]
+        c = o
+    return nn.Sequential(*layers)
+
+def conv_stem(patch, dim):
+    "Xiao et al. 2021's convolutional stem: 3x3 stride-2 convolutions (BatchNorm, ReLU) then a 1x1 to `dim`; the\n    receptive fields overlap neighbouring patches (under MAE masking a visible token sees a few pixels of hidden ones)."
+    n, c, layers = int(math.log2(patch)), 3, []
+    for i in range(n):
+        o = dim // 2 ** (n - i)
+        layers += [nn.Conv2d(c, o, 3, 2, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU()]; c = o
+    return nn.Sequential(*layers, nn.Conv2d(c, dim, 1))
+
+def resnet_stem(patch, dim):
+    "A hybrid encoder's stem: ResNet-18's stem and first two stages (stride 8, GroupNorm instead of BatchNorm so that\n    nothing depends on batch statistics), then a 1x1 convolution to `dim`: the transformer reads its 8x8 feature map."
+    import torchvision
+    if patch != 8: raise ValueError('the resnet stem has stride 8')
+    r = torchvision.models.resnet18(norm_layer=lambda c: nn.GroupNorm(8, c))
+    return nn.Sequential(r.conv1, r.bn1, r.relu, r.maxpool, r.layer1, r.layer2, nn.Conv2d(128, dim, 1))
+
+def exact_masking(model):
+    "A stem whose receptive fields overlap would let visible tokens see hidden pixels: zero the hidden patches first."
+    from ebird_mae.models import random_masking
+    def forward_encoder(imgs, mask_ratio=0.75, noise=None):
+        B, L, p = imgs.shape[0], model.patch_embed.num_patches, model.cfg.patch_size
+        g = int(round(L ** 0.5))
+        if mask_ratio > 0:
+            if noise is None: noise = torch.rand(B, L, device=imgs.device)
+            _, m, _ = random_masking(imgs.new_zeros(B, L, 1), mask_ratio, noise)
+            imgs = imgs * (1 - m.view(B, 1, g, 1, g, 1).expand(B, 1, g, p, g, p).reshape(B, 1, g * p, g * p))
+        x = model.patch_embed(imgs) + model.pos_embed[:, 1:]
+        x, mask, ids_restore = random_masking(x, mask_ratio, noise)
+        return model._run_encoder(x), mask, ids_restore
+    model.forward_encoder = forward_encoder
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--mode', choices=['family', 'species', 'none'], required=True)
     ap.add_argument('--steps', type=int, default=600); ap.add_argument('--bs', type=int, default=64)
     ap.add_argument('--lr', type=float, default=1.5e-3 * 64 / 256); ap.add_argument('--w', type=float, default=1.0)
+    ap.add_argument('--img_size', type=int, default=64); ap.add_argument('--patch', type=int, default=8)
+    ap.add_argument('--arch', choices=['vit', 'resnet18'], default='vit', help='resnet18 (torchvision, random init): --mode family only')
+    ap.add_argument('--gray', action='store_true', help='train and probe on grey images (luminance in all 3 channels)')
+    ap.add_argument('--stem', choices=['linear', 'hmlp', 'conv', 'resnet'], default='linear', help="the ViT's patch embedding: one linear map (timm's), a hierarchical MLP stem, a convolutional stem, or ResNet-18's first two stages (GroupNorm)")
     a = ap.parse_args()
     torch.manual_seed(0); torch.set_num_threads(int(os.environ.get("LABELS_THREADS", "2")))
-    df, imgs = harness.data()
+    df, imgs = harness.data(a.img_size)
+    if a.gray: imgs = np.repeat(np.asarray(imgs).astype(np.float32) @ np.array([[0.299], [0.587], [0.114]], np.float32), 3, -1).round().astype(np.uint8)
+    if a.arch != 'vit' and a.mode != 'family': ap.error('--arch resnet18 needs --mode family')
     rows = np.flatnonzero((df.split_unseen == 'train').values)
     sp_codes, _ = pd.factorize(df.species); fam_codes, fams = pd.factorize(df.family)
-    model = create_mae_vsc_views('tiny').train()
+    model = create_mae_vsc_views('tiny', img_size=a.img_size, patch_size=a.patch).train()
+    if a.stem != 'linear':
+        model.patch_embed.proj = dict(hmlp=hmlp_stem, conv=conv_stem, resnet=resnet_stem)[a.stem](a.patch, model.cfg.embed_dim)
+        if a.stem == 'resnet': exact_masking(model)
+    if a.arch == 'resnet18':
+        import torchvision
+        model = torchvision.models.resnet18(num_classes=512).train(); model.fc = nn.Identity()
+        model.forward_features = lambda x: model(x)[:, None]   # (B, 1, 512): the pooled features as a 'CLS' token
     vc = ViewsConfig()
     n_out = len(fams) if a.mode == 'family' else int(sp_codes.max()) + 1
-    width = model.cfg.embed_dim if a.mode == 'family' else model.latent_dim
+    width = (512 if a.arch == 'resnet18' else model.cfg.embed_dim) if a.mode == 'family' else model.latent_dim
     head = nn.Linear(width, n_out)
     params = list(model.parameters()) + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=a.lr, betas=(0.9, 0.95), weight_decay=0.05)
@@ -79,13 +142,20 @@ def main():
                 loss = loss + a.w * ce
         opt.zero_grad(set_to_none=True); loss.backward(); torch.nn.utils.clip_grad_norm_(params, 3.0); opt.step()
         if step % 50 == 0 or step == a.steps - 1:
-            log.append(dict(step=step, loss=round(float(loss), 4), ce=round(float(ce), 4), s=round(time.time() - t0)))
+            log.append(dict(step=step, loss=round(float(loss.detach()), 4), ce=round(float(ce.detach()), 4), s=round(time.time() - t0)))
             print(json.dumps(log[-1]), flush=True)
     model.eval()
-    F_ = harness.features(model, imgs)
-    res = dict(mode=a.mode, steps=a.steps, w=a.w, train_s=round(time.time() - t0), **harness.sparsity(F_))
-    for k in ('last_cls', 'last_mean', 'gmu_cls', 'gmu_mean'): res[k] = probe(F_[k], df)
-    pf = harness.EXP / 'pixel_unseen_probe.json'
+    if a.stem != 'linear':
+        model.patch_embed.proj = dict(hmlp=hmlp_stem, conv=conv_stem, resnet=resnet_stem)[a.stem](a.patch, model.cfg.embed_dim)
+        if a.stem == 'resnet': exact_masking(model)
+    if a.arch == 'resnet18':
+        with torch.no_grad(): f = np.concatenate([model(harness.to_input(imgs[s:s + 500])).numpy() for s in range(0, len(imgs), 500)])
+        F_ = dict(last_cls=f)
+    else: F_ = harness.features(model, imgs)
+    res = dict(mode=a.mode, arch=a.arch, gray=a.gray, stem=a.stem, steps=a.steps, w=a.w, img_size=a.img_size, patch=a.patch, train_s=round(time.time() - t0), **harness.sparsity(F_))
+    for k in ('last_cls', 'last_mean', 'gmu_cls', 'gmu_mean'):
+        if k in F_: res[k] = probe(F_[k], df)
+    pf = harness.EXP / f"pixel_unseen_probe{'' if a.img_size == 64 else a.img_size}{'_gray' if a.gray else ''}.json"
     if not pf.exists():
         Z = PCA(256, random_state=0).fit_transform(np.asarray(imgs, np.float32).reshape(len(imgs), -1) / 255)
         pf.write_text(json.dumps(probe(Z, df)))
