@@ -1005,6 +1005,11 @@ def main_job_model(run_dir:str|os.PathLike=MAIN_JOB_DIR, # the main job's output
     d = Path(cache_dir) if cache_dir else Path('~/.cache/ebird_mae').expanduser()/f'quick-model-{key}'
     d.mkdir(parents=True, exist_ok=True)
     with file_lock(d/'.lock'):
-        if not (d/'weights.safetensors').exists(): pretrain(cfg.replace(output_dir=str(d)), resume='auto')
+        if not (d/'weights.safetensors').exists():
+            # every core: under nbdev_test a worker has one thread (`core.limit_test_worker_threads`), and the other
+            # notebooks that need this model wait on the lock meanwhile
+            n = torch.get_num_threads(); torch.set_num_threads(os.cpu_count() or n)
+            try: pretrain(cfg.replace(output_dir=str(d)), resume='auto')
+            finally: torch.set_num_threads(n)
     model, mcfg = load_model(d/'weights.safetensors')
     return model.eval(), mcfg, f"stand-in: {cfg.epochs} epoch(s) of the main job's recipe, not the main job ({d})"
