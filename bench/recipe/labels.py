@@ -145,9 +145,6 @@ def main():
             log.append(dict(step=step, loss=round(float(loss.detach()), 4), ce=round(float(ce.detach()), 4), s=round(time.time() - t0)))
             print(json.dumps(log[-1]), flush=True)
     model.eval()
-    if a.stem != 'linear':
-        model.patch_embed.proj = dict(hmlp=hmlp_stem, conv=conv_stem, resnet=resnet_stem)[a.stem](a.patch, model.cfg.embed_dim)
-        if a.stem == 'resnet': exact_masking(model)
     if a.arch == 'resnet18':
         with torch.no_grad(): f = np.concatenate([model(harness.to_input(imgs[s:s + 500])).numpy() for s in range(0, len(imgs), 500)])
         F_ = dict(last_cls=f)
