@@ -182,13 +182,12 @@ def stage_pretrain(run:Run, d:Path):
         run.at('pretrain', 'saved')
         return ['weights.safetensors', 'weights.json'], dict(provenance=run.provenance or f'given model ({run.weights or "in memory"})')
     cfg = pretrain_config(run)
-    from ebird_mae.train import pretrain, build_model, benchmark_batch, MemoryImages
+    from ebird_mae.train import pretrain, build_model, benchmark_batch, prefer_memory
     mc = build_model(cfg).cfg
     S = mc.img_size
     ds = BirdDataset(_train_rows(run.table()), train_transform(S, scale=(cfg.loader_crop_scale(), 1.)))
     bench = benchmark_batch(ds, cfg.recon_n, mc.num_patches, cfg.seed)[0]
-    mem = MemoryImages.from_dataset(ds, cfg.in_memory_mb, S, scale=(cfg.loader_crop_scale(), 1.)) if cfg.in_memory_mb else None
-    res = pretrain(cfg, dataset=mem if mem is not None else ds, resume='auto', bench_images=bench)   # same augmentation, batched in RAM
+    res = pretrain(cfg, dataset=prefer_memory(ds, cfg, S), resume='auto', bench_images=bench)
     outs = ['weights.safetensors', 'weights.json'] + (['log.jsonl'] if (d/'log.jsonl').exists() else [])
     return outs, dict(provenance=f"pretrained here: {cfg.epochs} epoch(s), {len(ds)} images, {res.step} steps on {res.device} ({res.amp})",
                       final_loss=(res.losses() or [float('nan')])[-1], skipped_steps=res.n_skipped,

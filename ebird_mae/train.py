@@ -28,9 +28,9 @@ __all__ = ['CKPT_FORMAT', 'MAIN_JOB_DIR', 'ConfigError', 'TrainConfig', 'run_dev
            'make_optimizer', 'EpochSampler', 'SeededItems', 'rng_state', 'set_rng_state', 'atomic_torch_save',
            'checkpoint_path', 'list_checkpoints', 'load_checkpoint', 'find_resume', 'prune_checkpoints', 'RunLogger',
            'build_model', 'load_table', 'build_datasets', 'benchmark_batch', 'fixed_noise', 'MemoryImages',
-           'MemoryLoader', 'dist_info', 'NonFiniteLossError', 'TrainResult', 'Meter', 'Run', 'setup_run', 'train_step',
-           'log_train', 'save_checkpoint', 'snapshot', 'end_of_epoch', 'run_epochs', 'pretrain', 'config_docs',
-           'train_parser', 'pretrain_cli', 'main_job_model']
+           'MemoryLoader', 'dist_info', 'NonFiniteLossError', 'TrainResult', 'Meter', 'Run', 'prefer_memory',
+           'setup_run', 'train_step', 'log_train', 'save_checkpoint', 'snapshot', 'end_of_epoch', 'run_epochs',
+           'pretrain', 'config_docs', 'train_parser', 'pretrain_cli', 'main_job_model']
 
 # %% ../nbs/02_train.ipynb #c8db1df9
 class ConfigError(ValueError):
@@ -699,15 +699,21 @@ def _resume_checkpoint(cfg, resume, out, main, world):
         warnings.warn(f"resuming a {ck.get('world_size')}-process run with {world} processes: the global batch changes")
     return ck_path, ck
 
+def prefer_memory(dataset, # a `data.BirdDataset` with the loader's train transform
+                  cfg:TrainConfig, size:int # the run's settings; the model's image side
+                 ):
+    "`dataset` as a `MemoryImages` (same augmentation, batched in RAM) when `cfg.in_memory_mb` allows it and the images fit; else `dataset`."
+    if cfg.in_memory_mb <= 0: return dataset
+    mem = MemoryImages.from_dataset(dataset, cfg.in_memory_mb, size, scale=(cfg.loader_crop_scale(), 1.))
+    return dataset if mem is None else mem
+
 def _run_data(cfg, model, dataset, bench_images):
     "`(dataset, benchmark images, benchmark mask noise)` of a run; the images held in memory when the trainer reads them and they fit."
     L = model.cfg.num_patches
     if dataset is None:
         dataset, bench = build_datasets(cfg, model.cfg.img_size)
         bench_images = bench if bench_images is None else bench_images
-        if cfg.in_memory_mb > 0:
-            mem = MemoryImages.from_dataset(dataset, cfg.in_memory_mb, model.cfg.img_size, scale=(cfg.loader_crop_scale(), 1.))
-            dataset = mem if mem is not None else dataset
+        dataset = prefer_memory(dataset, cfg, model.cfg.img_size)
     if bench_images is None: bench_images, _ = benchmark_batch(dataset, cfg.recon_n, L, cfg.seed)
     bench_images = bench_images[:cfg.recon_n]
     return dataset, bench_images, fixed_noise(len(bench_images), L, cfg.seed)
