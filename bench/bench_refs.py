@@ -2,6 +2,7 @@
 
     python bench/bench_refs.py --mae-repo PATH                     # tiny@64 b64 and base@224 b8, fp32, 3 rounds
     python bench/bench_refs.py --mae-repo PATH --configs tiny:64:64 --amp bf16
+    python bench/bench_refs.py --mae-repo PATH --device cuda --amp bf16 --configs tiny:64:256 base:224:64 --rounds 2
 
 References (each built with our size's exact dimensions, norm-pix loss on, mask ratio 0.75):
   official   facebookresearch/mae `models_mae.MaskedAutoencoderViT` on timm 1.x (two shims: its `Block(qk_scale=...)`
@@ -15,7 +16,7 @@ References (each built with our size's exact dimensions, norm-pix loss on, mask 
              work per image than the others, listed for the record.
 Step = forward (autocast if `--amp bf16`) + backward + `clip_grad_norm_(3.0)` + AdamW(β=(0.9, 0.95), wd 0.05), the
 same optimizer for every model (torch's fused kernel, as our trainer now builds it), on one random batch held in
-memory. Each (model, config) runs in its own subprocess per round; rounds interleave the models; medians; the
+memory (on `--device`; on CUDA the loss is read once after the timed steps, between synchronisations). Each (model, config) runs in its own subprocess per round; rounds interleave the models; medians; the
 ratio is to the fastest reference with a finite loss in the same config.
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
@@ -38,7 +39,7 @@ def official_source(repo: str) -> Path:
     return d
 
 
-def build(name, size, img, mae_src):
+def build(name, size, img, mae_src, device='cpu'):
     import torch
     from torch import nn
     from ebird_mae.models import mae_config
@@ -72,27 +73,31 @@ def build(name, size, img, mae_src):
     cfg = TrainConfig(size=size, img_size=img, progress=False, vsc=name != 'ours-mae', views_weight=1.0 if name == 'ours-views' else 0.)
     m = build_model(cfg)
     knobs = {k: v for k, v in dict(c=50., prior_weight=1e-3).items() if k in m.train_knobs}
-    g = torch.Generator().manual_seed(0)
+    g = torch.Generator(device=device).manual_seed(0)
     return m, lambda x: m(x, mask_ratio=0.75, generator=g, **knobs).loss
 
 
-def worker(name, size, img, batch, amp, steps, warm, mae_src):
+def worker(name, size, img, batch, amp, steps, warm, mae_src, device='cpu'):
     import torch
     torch.manual_seed(0)
-    m, loss_fn = build(name, size, img, mae_src)
-    m.train()
+    dev = torch.device(device)
+    if dev.type == 'cuda': torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
+    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
+    m, loss_fn = build(name, size, img, mae_src, dev)
+    m.to(dev).train()
     ps = [p for p in m.parameters() if p.requires_grad]
     decay = [p for p in ps if p.ndim > 1]; no = [p for p in ps if p.ndim <= 1]
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=0.05), dict(params=no, weight_decay=0.)], lr=1e-4, betas=(0.9, 0.95), fused=True)
-    x = torch.randn(batch, 3, img, img, generator=torch.Generator().manual_seed(1))
+    x = torch.randn(batch, 3, img, img, generator=torch.Generator().manual_seed(1)).to(dev)
     def step():
-        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp == 'bf16'): loss = loss_fn(x)
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp == 'bf16'): loss = loss_fn(x)
         loss.backward(); torch.nn.utils.clip_grad_norm_(ps, 3.0); opt.step(); opt.zero_grad(set_to_none=True)
-        return float(loss.detach())
+        return loss.detach()
     for _ in range(warm): step()
-    t = time.perf_counter()
+    sync(); t = time.perf_counter()
     for _ in range(steps): loss = step()
-    print(json.dumps(dict(imgs_per_s=batch * steps / (time.perf_counter() - t), loss=loss,
+    sync(); dt = time.perf_counter() - t
+    print(json.dumps(dict(imgs_per_s=batch * steps / dt, loss=float(loss), device=str(dev),
                           params_m=sum(p.numel() for p in m.parameters()) / 1e6)))
 
 
@@ -103,22 +108,24 @@ def main():
     ap.add_argument('--amp', default='off', choices=['off', 'bf16'])
     ap.add_argument('--rounds', type=int, default=3); ap.add_argument('--steps', type=int, default=6); ap.add_argument('--warm', type=int, default=2)
     ap.add_argument('--mae-repo', default=os.environ.get('MAE_REPO'), help='facebookresearch/mae checkout or bare git folder')
-    ap.add_argument('--worker', nargs=8, help=argparse.SUPPRESS)
+    ap.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    ap.add_argument('--worker', nargs=9, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
-        n, s, img, b, amp, st, w, src = a.worker; return worker(n, s, int(img), int(b), amp, int(st), int(w), src)
+        n, s, img, b, amp, st, w, src, dev = a.worker; return worker(n, s, int(img), int(b), amp, int(st), int(w), src, dev)
     import torch
     src = official_source(a.mae_repo) if a.mae_repo else None
     models = [m for m in a.models if not (m == 'official' and src is None)]
     if 'official' in a.models and src is None: print("official: skipped (no --mae-repo)", file=sys.stderr)
     from _step import run_banner
-    print(run_banner(amp=a.amp, **{'timed steps': a.steps, 'warm-up steps': a.warm, 'interleaved rounds (medians)': a.rounds}) + '\n')
+    gpu = torch.cuda.get_device_name() if a.device == 'cuda' else 'none'
+    print(run_banner(amp=a.amp, gpu=gpu, **{'timed steps': a.steps, 'warm-up steps': a.warm, 'interleaved rounds (medians)': a.rounds}) + '\n')
     res = {}
     for r in range(a.rounds):
         for c in a.configs:
             s, img, b = c.split(':')
             for m in models:
-                out = subprocess.run([sys.executable, __file__, '--worker', m, s, img, b, a.amp, str(a.steps), str(a.warm), str(src)],
+                out = subprocess.run([sys.executable, __file__, '--worker', m, s, img, b, a.amp, str(a.steps), str(a.warm), str(src), a.device],
                                      capture_output=True, text=True)
                 if out.returncode: print(f"{m} {c} failed:\n{out.stderr[-2000:]}", file=sys.stderr); continue
                 o = json.loads(out.stdout.strip().splitlines()[-1]); res.setdefault((c, m), []).append(o)

@@ -66,7 +66,7 @@ def to_input(u8, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
     return (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
 
 @torch.no_grad()
-def features(model, imgs, layers=(2, 4), bs=500):
+def features(model, imgs, layers=(2, 4), bs=500, device='cpu'):
     model.eval()
     out = {}
     feats = {}
@@ -74,8 +74,8 @@ def features(model, imgs, layers=(2, 4), bs=500):
     is_vsc = hasattr(model, 'vsc_head')
     acc = {}
     for s in range(0, len(imgs), bs):
-        x = to_input(imgs[s:s + bs])
-        with autocast('cpu', 'auto'):   # bf16 only where this CPU computes it natively
+        x = to_input(imgs[s:s + bs]).to(device)
+        with autocast(device, 'auto'):   # bf16 where the device computes it natively
             t = model.forward_features(x)
         t = t.float()
         parts = {'last_cls': t[:, 0], 'last_mean': t[:, 1:].mean(1)}
@@ -85,7 +85,7 @@ def features(model, imgs, layers=(2, 4), bs=500):
             mu, lv, lg = model.vsc_head(t)
             g = lg.exp(); gm = g * mu
             parts.update(gmu_cls=gm[:, 0], gmu_mean=gm[:, 1:].mean(1), mu_cls=mu[:, 0], gamma_cls=g[:, 0], gamma_mean=g[:, 1:].mean(1))
-        for k, v in parts.items(): acc.setdefault(k, []).append(v.numpy())
+        for k, v in parts.items(): acc.setdefault(k, []).append(v.float().cpu().numpy())
     for h in hooks: h.remove()
     return {k: np.concatenate(v) for k, v in acc.items()}
 

@@ -25,6 +25,12 @@ interval; pixel-PCA-256 on the same split.
 
     RECIPE_OUT=/work/exp python bench/recipe/labels.py --mode species --steps 600
     RECIPE_OUT=/work/exp python bench/recipe/labels.py --mode family --steps 500 --arch resnet18
+    RECIPE_OUT=/tmp/rec python bench/recipe/labels.py --mode none --device cuda --bs 256 --minutes 3   # a GPU budget
+
+`--minutes M` trains for a fixed time instead of a fixed number of steps: the cosine schedule follows the elapsed share
+of the budget and the number of steps reached is recorded (for runs on a lent GPU of unknown speed, several at once).
+`--device cuda` trains under bf16 autocast (the VSC KL stays in fp32, as in the trainer); the learning rate is
+`--blr` x batch / 256 unless `--lr` is given.
 """
 import argparse, json, time, math, os
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
@@ -97,12 +103,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--mode', choices=['family', 'species', 'none'], required=True)
     ap.add_argument('--steps', type=int, default=600); ap.add_argument('--bs', type=int, default=64)
-    ap.add_argument('--lr', type=float, default=1.5e-3 * 64 / 256); ap.add_argument('--w', type=float, default=1.0)
+    ap.add_argument('--lr', type=float, default=None); ap.add_argument('--blr', type=float, default=1.5e-3)
+    ap.add_argument('--w', type=float, default=1.0)
+    ap.add_argument('--device', default='cpu'); ap.add_argument('--minutes', type=float, default=None, help='train for this long (the schedule follows elapsed time)')
     ap.add_argument('--img_size', type=int, default=64); ap.add_argument('--patch', type=int, default=8)
     ap.add_argument('--arch', choices=['vit', 'resnet18'], default='vit', help='resnet18 (torchvision, random init): --mode family only')
     ap.add_argument('--gray', action='store_true', help='train and probe on grey images (luminance in all 3 channels)')
     ap.add_argument('--stem', choices=['linear', 'hmlp', 'conv', 'resnet'], default='linear', help="the ViT's patch embedding: one linear map (timm's), a hierarchical MLP stem, a convolutional stem, or ResNet-18's first two stages (GroupNorm)")
     a = ap.parse_args()
+    a.lr = a.lr or a.blr * a.bs / 256
+    dev = torch.device(a.device)
+    from ebird_mae.core import autocast
+    amp = 'bf16' if dev.type == 'cuda' else 'off'
     torch.manual_seed(0); torch.set_num_threads(int(os.environ.get("LABELS_THREADS", "2")))
     df, imgs = harness.data(a.img_size)
     if a.gray: imgs = np.repeat(np.asarray(imgs).astype(np.float32) @ np.array([[0.299], [0.587], [0.114]], np.float32), 3, -1).round().astype(np.uint8)
@@ -112,7 +124,7 @@ def main():
     model = create_mae_vsc_views('tiny', img_size=a.img_size, patch_size=a.patch).train()
     if a.stem != 'linear':
         model.patch_embed.proj = dict(hmlp=hmlp_stem, conv=conv_stem, resnet=resnet_stem)[a.stem](a.patch, model.cfg.embed_dim)
-        if a.stem == 'resnet': exact_masking(model)
+        if a.stem in ('resnet', 'conv'): exact_masking(model)   # overlapping receptive fields: hidden pixels zeroed first
     if a.arch == 'resnet18':
         import torchvision
         model = torchvision.models.resnet18(num_classes=512).train(); model.fc = nn.Identity()
@@ -120,36 +132,41 @@ def main():
     vc = ViewsConfig()
     n_out = len(fams) if a.mode == 'family' else int(sp_codes.max()) + 1
     width = (512 if a.arch == 'resnet18' else model.cfg.embed_dim) if a.mode == 'family' else model.latent_dim
-    head = nn.Linear(width, n_out)
+    model, head = model.to(dev), nn.Linear(width, n_out).to(dev)
     params = list(model.parameters()) + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=a.lr, betas=(0.9, 0.95), weight_decay=0.05)
-    g = torch.Generator().manual_seed(0); rng = np.random.default_rng(0)
-    t0, log = time.time(), []
-    for step in range(a.steps):
-        lr = a.lr * min(1, (step + 1) / 50) * 0.5 * (1 + math.cos(math.pi * step / a.steps))
+    g = torch.Generator(device=dev).manual_seed(0); rng = np.random.default_rng(0)
+    t0, log, step = time.time(), [], 0
+    while (time.time() - t0 < 60 * a.minutes) if a.minutes else (step < a.steps):
+        frac = (time.time() - t0) / (60 * a.minutes) if a.minutes else step / a.steps
+        lr = a.lr * min(1, (step + 1) / 50) * 0.5 * (1 + math.cos(math.pi * min(frac, 1.)))
         for pg in opt.param_groups: pg['lr'] = lr
         b = rng.choice(rows, a.bs, replace=False)
-        x = harness.to_input(imgs[np.sort(b)]); b = np.sort(b)
-        if a.mode == 'family':
-            t = model.forward_features(random_views(x, vc, g))
-            loss = ce = F.cross_entropy(head(t[:, 0]), torch.from_numpy(fam_codes[b]))
-        else:
-            prior = min(1.0, step / 125) * 1e-3
-            out = model(x, generator=g, prior_weight=prior)
-            loss, ce = out.loss, torch.zeros(())
-            if a.mode == 'species':
-                ce = F.cross_entropy(head(model.pooled_code(out.mu, out.log_gamma)), torch.from_numpy(sp_codes[b]))
-                loss = loss + a.w * ce
+        b = np.sort(b); x = harness.to_input(imgs[b]).to(dev, non_blocking=True)
+        with autocast(dev, amp):
+            if a.mode == 'family':
+                t = model.forward_features(random_views(x, vc, g))
+                loss = ce = F.cross_entropy(head(t[:, 0]).float(), torch.from_numpy(fam_codes[b]).to(dev))
+            else:
+                prior = min(1.0, step / 125) * 1e-3
+                out = model(x, generator=g, prior_weight=prior)
+                loss, ce = out.loss, torch.zeros((), device=dev)
+                if a.mode == 'species':
+                    ce = F.cross_entropy(head(model.pooled_code(out.mu, out.log_gamma)).float(), torch.from_numpy(sp_codes[b]).to(dev))
+                    loss = loss + a.w * ce
         opt.zero_grad(set_to_none=True); loss.backward(); torch.nn.utils.clip_grad_norm_(params, 3.0); opt.step()
-        if step % 50 == 0 or step == a.steps - 1:
+        step += 1
+        if step % 50 == 1 or step == a.steps:
             log.append(dict(step=step, loss=round(float(loss.detach()), 4), ce=round(float(ce.detach()), 4), s=round(time.time() - t0)))
             print(json.dumps(log[-1]), flush=True)
+    loss_end = round(float(loss.detach()), 4)
     model.eval()
     if a.arch == 'resnet18':
-        with torch.no_grad(): f = np.concatenate([model(harness.to_input(imgs[s:s + 500])).numpy() for s in range(0, len(imgs), 500)])
+        with torch.no_grad(): f = np.concatenate([model(harness.to_input(imgs[s:s + 500]).to(dev)).float().cpu().numpy() for s in range(0, len(imgs), 500)])
         F_ = dict(last_cls=f)
-    else: F_ = harness.features(model, imgs)
-    res = dict(mode=a.mode, arch=a.arch, gray=a.gray, stem=a.stem, steps=a.steps, w=a.w, img_size=a.img_size, patch=a.patch, train_s=round(time.time() - t0), **harness.sparsity(F_))
+    else: F_ = harness.features(model, imgs, device=dev)
+    res = dict(mode=a.mode, arch=a.arch, gray=a.gray, stem=a.stem, steps=step, bs=a.bs, lr=a.lr, minutes=a.minutes,
+               device=torch.cuda.get_device_name() if dev.type == 'cuda' else 'cpu', w=a.w, img_size=a.img_size, patch=a.patch, train_s=round(time.time() - t0), loss_end=loss_end, **harness.sparsity(F_))
     for k in ('last_cls', 'last_mean', 'gmu_cls', 'gmu_mean'):
         if k in F_: res[k] = probe(F_[k], df)
     pf = harness.EXP / f"pixel_unseen_probe{'' if a.img_size == 64 else a.img_size}{'_gray' if a.gray else ''}.json"
