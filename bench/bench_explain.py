@@ -113,6 +113,11 @@ def precision_check(repo, size, batch, seed=0):
     corr = lambda A, B: np.mean([np.corrcoef(a.flatten().double(), b.flatten().double())[0, 1] for a, b in zip(A, B)])
     print(f'  {size}, batch {batch}: map correlation reference~ours float32 {corr(r32, o32):.4f}, float64 {corr(r64, o64):.4f} | '
           f'float32~float64 reference {corr(r32, r64):.4f}, ours {corr(o32, o64):.4f}')
+    g = model.cfg.grid_size   # the perturbation AUCs of each map, all scored on the float64 model (lower MoRF, higher LeRF is better)
+    ex = Explainee(m64, h64)
+    for name, mp in (('reference float32', r32), ('ours float32', o32), ('reference float64', r64), ('ours float64', o64)):
+        au = perturbation_aucs(ex, imgs.double(), tg, mp.reshape(-1, g, g).double())
+        print(f'    {name:18s} MoRF {au["morf"]:.4f} LeRF {au["lerf"]:.4f}')
 
 def profile_method(method, size, batch, device, top=12):
     "Where one call's time goes: its operations by own CPU time, and the share of the matrix products."

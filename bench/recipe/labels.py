@@ -19,6 +19,8 @@ inside each patch only, so MAE masking stays exact; does a deeper patch embeddin
 (a hybrid: ResNet-18's first two stages, GroupNorm, then the ViT on their 8x8 map; under MAE the hidden patches are
 zeroed before the stem so that masking stays exact).
 
+The features of all 10,000 images are saved (float16, `$RECIPE_OUT/features_<run>.npz`) before the probes run.
+
 Evaluation: standardised logistic regression (C on a grid, by 3-fold species-grouped CV) on the features of
 split_unseen train+val images, accuracy on the split_unseen test species (whole split), with a species bootstrap 95 %
 interval; pixel-PCA-256 on the same split.
@@ -165,6 +167,8 @@ def main():
         with torch.no_grad(): f = np.concatenate([model(harness.to_input(imgs[s:s + 500]).to(dev)).float().cpu().numpy() for s in range(0, len(imgs), 500)])
         F_ = dict(last_cls=f)
     else: F_ = harness.features(model, imgs, device=dev)
+    tag = f"{a.mode}_{a.arch}_{a.stem}{'_gray' if a.gray else ''}_{a.img_size}px_{a.device}_{step}steps"
+    np.savez_compressed(harness.EXP / f'features_{tag}.npz', **{k: v.astype(np.float16) for k, v in F_.items()})  # a probe cut short loses no training
     res = dict(mode=a.mode, arch=a.arch, gray=a.gray, stem=a.stem, steps=step, bs=a.bs, lr=a.lr, minutes=a.minutes,
                device=torch.cuda.get_device_name() if dev.type == 'cuda' else 'cpu', w=a.w, img_size=a.img_size, patch=a.patch, train_s=round(time.time() - t0), loss_end=loss_end, **harness.sparsity(F_))
     for k in ('last_cls', 'last_mean', 'gmu_cls', 'gmu_mean'):
