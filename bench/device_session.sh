@@ -22,7 +22,7 @@ left() { echo $(( BUDGET - ($(date +%s) - T0) )); }
 stamp() { echo "== $1 at $(( $(date +%s) - T0 )) s" >> "$OUT/setup.log"; }
 has() { [[ " $PARTS " == *" $1 "* ]]; }
 SMOKE=${SMOKE:-0}
-if [ "$SMOKE" = 1 ]; then DEV=cpu; MIN=0.02; else DEV=cuda; fi
+if [ "$SMOKE" = 1 ]; then DEV=cpu; MIN=0.02; BUDGET=3600; else DEV=cuda; fi   # a smoke test has no time budget
 
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1; nproc
   python3 -c "import torch, timm, ebird_mae.explain, ebird_mae.train; print('torch', torch.__version__, 'timm', timm.__version__, 'cuda', torch.cuda.is_available())"
