@@ -1,0 +1,27 @@
+"""Training-step images/s of the default views recipe (tiny, 64 px, batch 64, fp32, 2 threads) with the linear patch
+embedding against the hybrid stem of labels.py (ResNet-18 stem + stages 1-2, hidden patches zeroed first); 2
+interleaved rounds, 10 timed steps after 3 warm-up steps each.
+
+    python bench/recipe/stem_speed.py
+"""
+import sys, time, torch
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent))
+from labels import resnet_stem, exact_masking
+from ebird_mae.views import create_mae_vsc_views
+torch.set_num_threads(2)
+def build(stem):
+    torch.manual_seed(0)
+    m = create_mae_vsc_views('tiny', img_size=64, patch_size=8).train()
+    if stem == 'resnet': m.patch_embed.proj = resnet_stem(8, m.cfg.embed_dim); exact_masking(m)
+    return m
+def rate(m, steps=10, warm=3):
+    opt = torch.optim.AdamW(m.parameters(), lr=1e-4, fused=True); x = torch.randn(64, 3, 64, 64); g = torch.Generator().manual_seed(0)
+    for i in range(warm + steps):
+        if i == warm: t = time.perf_counter()
+        out = m(x, generator=g, prior_weight=1e-3); opt.zero_grad(); out.loss.backward(); opt.step()
+    return 64 * steps / (time.perf_counter() - t)
+res = {}
+for r in range(2):
+    for s in ('linear', 'resnet'):
+        res.setdefault(s, []).append(rate(build(s))); print(r, s, round(res[s][-1], 1), flush=True)
+print({s: round(sum(v) / len(v), 1) for s, v in res.items()}, 'ratio', round(sum(res['linear']) / sum(res['resnet']), 2))
