@@ -17,7 +17,7 @@ when plumage colour cannot be used), `--stem hmlp` (Touvron et al. 2022's hierar
 inside each patch only, so MAE masking stays exact; does a deeper patch embedding see shape better?), `--stem conv`
 (Xiao et al. 2021's overlapping convolutional stem, "early convolutions help transformers see better"), `--stem resnet`
 (a hybrid: ResNet-18's first two stages, GroupNorm, then the ViT on their 8x8 map; under MAE the hidden patches are
-zeroed before the stem so that masking stays exact).
+zeroed before the stem so that masking stays exact), `--stem resnet_half` (the same at half width: a quarter of the flops).
 
 The features of all 10,000 images are saved (float16, `$RECIPE_OUT/features_<run>.npz`) before the probes run.
 
@@ -86,6 +86,17 @@ def resnet_stem(patch, dim):
     r = torchvision.models.resnet18(norm_layer=lambda c: nn.GroupNorm(8, c))
     return nn.Sequential(r.conv1, r.bn1, r.relu, r.maxpool, r.layer1, r.layer2, nn.Conv2d(128, dim, 1))
 
+def resnet_half_stem(patch, dim):
+    "The hybrid stem at half width (32 and 64 channels instead of 64 and 128: about a quarter of its flops), same layout."
+    from torchvision.models.resnet import BasicBlock
+    if patch != 8: raise ValueError('the resnet_half stem has stride 8')
+    gn = lambda c: nn.GroupNorm(8, c)
+    def stage(cin, cout, stride):
+        down = None if stride == 1 and cin == cout else nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), gn(cout))
+        return nn.Sequential(BasicBlock(cin, cout, stride, down, norm_layer=gn), BasicBlock(cout, cout, norm_layer=gn))
+    return nn.Sequential(nn.Conv2d(3, 32, 7, 2, 3, bias=False), gn(32), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1),
+                         stage(32, 32, 1), stage(32, 64, 2), nn.Conv2d(64, dim, 1))
+
 def exact_masking(model):
     "A stem whose receptive fields overlap would let visible tokens see hidden pixels: zero the hidden patches first."
     from ebird_mae.models import random_masking
@@ -111,7 +122,7 @@ def main():
     ap.add_argument('--img_size', type=int, default=64); ap.add_argument('--patch', type=int, default=8)
     ap.add_argument('--arch', choices=['vit', 'resnet18'], default='vit', help='resnet18 (torchvision, random init): --mode family only')
     ap.add_argument('--gray', action='store_true', help='train and probe on grey images (luminance in all 3 channels)')
-    ap.add_argument('--stem', choices=['linear', 'hmlp', 'conv', 'resnet'], default='linear', help="the ViT's patch embedding: one linear map (timm's), a hierarchical MLP stem, a convolutional stem, or ResNet-18's first two stages (GroupNorm)")
+    ap.add_argument('--stem', choices=['linear', 'hmlp', 'conv', 'resnet', 'resnet_half'], default='linear', help="the ViT's patch embedding: one linear map (timm's), a hierarchical MLP stem, a convolutional stem, or ResNet-18's first two stages (GroupNorm)")
     a = ap.parse_args()
     a.lr = a.lr or a.blr * a.bs / 256
     dev = torch.device(a.device)
@@ -125,8 +136,8 @@ def main():
     sp_codes, _ = pd.factorize(df.species); fam_codes, fams = pd.factorize(df.family)
     model = create_mae_vsc_views('tiny', img_size=a.img_size, patch_size=a.patch).train()
     if a.stem != 'linear':
-        model.patch_embed.proj = dict(hmlp=hmlp_stem, conv=conv_stem, resnet=resnet_stem)[a.stem](a.patch, model.cfg.embed_dim)
-        if a.stem in ('resnet', 'conv'): exact_masking(model)   # overlapping receptive fields: hidden pixels zeroed first
+        model.patch_embed.proj = dict(hmlp=hmlp_stem, conv=conv_stem, resnet=resnet_stem, resnet_half=resnet_half_stem)[a.stem](a.patch, model.cfg.embed_dim)
+        if a.stem in ('resnet', 'resnet_half', 'conv'): exact_masking(model)   # overlapping receptive fields: hidden pixels zeroed first
     if a.arch == 'resnet18':
         import torchvision
         model = torchvision.models.resnet18(num_classes=512).train(); model.fc = nn.Identity()

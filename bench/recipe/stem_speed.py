@@ -1,18 +1,19 @@
 """Training-step images/s of the default views recipe (tiny, 64 px, batch 64, fp32, 2 threads) with the linear patch
-embedding against the hybrid stem of labels.py (ResNet-18 stem + stages 1-2, hidden patches zeroed first); 2
+embedding against the hybrid stems of labels.py (ResNet-18 stem + stages 1-2, and the same at half width; hidden
+patches zeroed first); 2
 interleaved rounds, 10 timed steps after 3 warm-up steps each.
 
     python bench/recipe/stem_speed.py
 """
 import sys, time, torch
 sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent))
-from labels import resnet_stem, exact_masking
+from labels import resnet_stem, resnet_half_stem, exact_masking
 from ebird_mae.views import create_mae_vsc_views
 torch.set_num_threads(2)
 def build(stem):
     torch.manual_seed(0)
     m = create_mae_vsc_views('tiny', img_size=64, patch_size=8).train()
-    if stem == 'resnet': m.patch_embed.proj = resnet_stem(8, m.cfg.embed_dim); exact_masking(m)
+    if stem != 'linear': m.patch_embed.proj = dict(resnet=resnet_stem, resnet_half=resnet_half_stem)[stem](8, m.cfg.embed_dim); exact_masking(m)
     return m
 def rate(m, steps=10, warm=3):
     opt = torch.optim.AdamW(m.parameters(), lr=1e-4, fused=True); x = torch.randn(64, 3, 64, 64); g = torch.Generator().manual_seed(0)
@@ -22,6 +23,6 @@ def rate(m, steps=10, warm=3):
     return 64 * steps / (time.perf_counter() - t)
 res = {}
 for r in range(2):
-    for s in ('linear', 'resnet'):
+    for s in ('linear', 'resnet', 'resnet_half'):
         res.setdefault(s, []).append(rate(build(s))); print(r, s, round(res[s][-1], 1), flush=True)
-print({s: round(sum(v) / len(v), 1) for s, v in res.items()}, 'ratio', round(sum(res['linear']) / sum(res['resnet']), 2))
+print({s: round(sum(v) / len(v), 1) for s, v in res.items()}, 'slow-down vs linear', {s: round(sum(res['linear']) / sum(v), 2) for s, v in res.items()})
