@@ -68,7 +68,6 @@ def to_input(u8, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)):
 @torch.no_grad()
 def features(model, imgs, layers=(2, 4), bs=500, device='cpu'):
     model.eval()
-    out = {}
     feats = {}
     hooks = [model.blocks[i - 1].register_forward_hook(lambda m, a, o, i=i: feats.__setitem__(i, o)) for i in layers]
     is_vsc = hasattr(model, 'vsc_head')

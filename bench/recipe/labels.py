@@ -112,6 +112,15 @@ def exact_masking(model):
         return model._run_encoder(x), mask, ids_restore
     model.forward_encoder = forward_encoder
 
+STEMS = dict(hmlp=hmlp_stem, conv=conv_stem, resnet=resnet_stem, resnet_half=resnet_half_stem)
+
+def set_stem(model, stem, patch):
+    "Give `model` the patch embedding `stem` ('linear' leaves timm's); stems whose receptive fields overlap get exact masking."
+    if stem == 'linear': return model
+    model.patch_embed.proj = STEMS[stem](patch, model.cfg.embed_dim)
+    if stem != 'hmlp': exact_masking(model)   # overlapping receptive fields: hidden pixels zeroed first
+    return model
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--mode', choices=['family', 'species', 'none'], required=True)
@@ -122,7 +131,7 @@ def main():
     ap.add_argument('--img_size', type=int, default=64); ap.add_argument('--patch', type=int, default=8)
     ap.add_argument('--arch', choices=['vit', 'resnet18'], default='vit', help='resnet18 (torchvision, random init): --mode family only')
     ap.add_argument('--gray', action='store_true', help='train and probe on grey images (luminance in all 3 channels)')
-    ap.add_argument('--stem', choices=['linear', 'hmlp', 'conv', 'resnet', 'resnet_half'], default='linear', help="the ViT's patch embedding: one linear map (timm's), a hierarchical MLP stem, a convolutional stem, or ResNet-18's first two stages (GroupNorm)")
+    ap.add_argument('--stem', choices=['linear', *STEMS], default='linear', help="the ViT's patch embedding: one linear map (timm's), a hierarchical MLP stem, a convolutional stem, or ResNet-18's first two stages (GroupNorm)")
     a = ap.parse_args()
     a.lr = a.lr or a.blr * a.bs / 256
     dev = torch.device(a.device)
@@ -135,9 +144,7 @@ def main():
     rows = np.flatnonzero((df.split_unseen == 'train').values)
     sp_codes, _ = pd.factorize(df.species); fam_codes, fams = pd.factorize(df.family)
     model = create_mae_vsc_views('tiny', img_size=a.img_size, patch_size=a.patch).train()
-    if a.stem != 'linear':
-        model.patch_embed.proj = dict(hmlp=hmlp_stem, conv=conv_stem, resnet=resnet_stem, resnet_half=resnet_half_stem)[a.stem](a.patch, model.cfg.embed_dim)
-        if a.stem in ('resnet', 'resnet_half', 'conv'): exact_masking(model)   # overlapping receptive fields: hidden pixels zeroed first
+    set_stem(model, a.stem, a.patch)
     if a.arch == 'resnet18':
         import torchvision
         model = torchvision.models.resnet18(num_classes=512).train(); model.fc = nn.Identity()
@@ -154,8 +161,7 @@ def main():
         frac = (time.time() - t0) / (60 * a.minutes) if a.minutes else step / a.steps
         lr = a.lr * min(1, (step + 1) / 50) * 0.5 * (1 + math.cos(math.pi * min(frac, 1.)))
         for pg in opt.param_groups: pg['lr'] = lr
-        b = rng.choice(rows, a.bs, replace=False)
-        b = np.sort(b); x = harness.to_input(imgs[b]).to(dev, non_blocking=True)
+        b = np.sort(rng.choice(rows, a.bs, replace=False)); x = harness.to_input(imgs[b]).to(dev, non_blocking=True)
         with autocast(dev, amp):
             if a.mode == 'family':
                 t = model.forward_features(random_views(x, vc, g))

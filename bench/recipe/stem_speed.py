@@ -1,20 +1,17 @@
 """Training-step images/s of the default views recipe (tiny, 64 px, batch 64, fp32, 2 threads) with the linear patch
 embedding against the hybrid stems of labels.py (ResNet-18 stem + stages 1-2, and the same at half width; hidden
-patches zeroed first); 2
-interleaved rounds, 10 timed steps after 3 warm-up steps each.
+patches zeroed first); 2 interleaved rounds, 10 timed steps after 3 warm-up steps each.
 
     python bench/recipe/stem_speed.py
 """
 import sys, time, torch
 sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent))
-from labels import resnet_stem, resnet_half_stem, exact_masking
+from labels import set_stem
 from ebird_mae.views import create_mae_vsc_views
 torch.set_num_threads(2)
 def build(stem):
     torch.manual_seed(0)
-    m = create_mae_vsc_views('tiny', img_size=64, patch_size=8).train()
-    if stem != 'linear': m.patch_embed.proj = dict(resnet=resnet_stem, resnet_half=resnet_half_stem)[stem](8, m.cfg.embed_dim); exact_masking(m)
-    return m
+    return set_stem(create_mae_vsc_views('tiny', img_size=64, patch_size=8), stem, 8).train()
 def rate(m, steps=10, warm=3):
     opt = torch.optim.AdamW(m.parameters(), lr=1e-4, fused=True); x = torch.randn(64, 3, 64, 64); g = torch.Generator().manual_seed(0)
     for i in range(warm + steps):
