@@ -245,12 +245,17 @@ def _check_blocks(model):
             raise ValueError(f"block {i}: only plain timm Blocks (no layer scale, qk/scale norm, gating; GELU MLP) can be explained by LRP")
 
 def encoder_forward(model:MaskedAutoencoder, imgs:torch.Tensor, ops) -> tuple[torch.Tensor, torch.Tensor]:
-    "`(normed tokens (B, 1+L, D), unfolded pixels (B, L, C·p·p))` of `model`, every operation through `ops`."
+    "`(normed tokens (B, 1+L, D), input side (B, L, ·))` of `model`, every operation through `ops`; the input side is the unfolded pixels (linear patch embedding) or a hybrid stem's output tokens."
     _check_blocks(model)
     pe = model.patch_embed.proj
-    cols = F.unfold(imgs, pe.kernel_size, stride=pe.stride).transpose(1, 2)
-    if ops.track_pixels: cols = cols.detach().requires_grad_(True)
-    x = ops.linear(cols, pe.weight.flatten(1), pe.bias)
+    if model.cfg.stem == 'linear':
+        cols = F.unfold(imgs, pe.kernel_size, stride=pe.stride).transpose(1, 2)
+        if ops.track_pixels: cols = cols.detach().requires_grad_(True)
+        x = ops.linear(cols, pe.weight.flatten(1), pe.bias)
+    else:   # a convolutional stem: plain autograd; LRP relevance stops at its output tokens
+        cols = model.patch_embed(imgs)
+        if ops.track_pixels: cols = cols.detach().requires_grad_(True)
+        x = cols
     x = ops.add(x, model.pos_embed[:, 1:].to(x.dtype).expand_as(x))
     cls = (model.cls_token + model.pos_embed[:, :1]).to(x.dtype).expand(len(x), -1, -1)
     x = torch.cat([cls, x], 1)
@@ -537,7 +542,8 @@ def pointing_game(maps, masks:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # %% ../nbs/04_explainability.ipynb #39765d47
 def code_of_visible(model:MaskedAutoencoder, imgs:torch.Tensor, keep:torch.Tensor) -> torch.Tensor:
     "The code (B, K) when only the patches `keep` (B, n_keep) are given to the encoder (as in MAE pretraining)."
-    x = model.patch_embed(imgs) + model.pos_embed[:, 1:]
+    hidden = torch.ones(imgs.shape[0], model.cfg.num_patches, device=imgs.device).scatter_(1, keep, 0.)
+    x = model.embed_patches(imgs, hidden)   # a hybrid stem sees the removed patches as zeros, as in pretraining
     x = torch.gather(x, 1, keep[..., None].expand(-1, -1, x.shape[-1]))
     t = model._run_encoder(x)
     if getattr(model, 'vsc_head', None) is None: return t[:, 0]

@@ -14,18 +14,21 @@ import torch
 from torch import nn
 from timm.models.vision_transformer import Block
 from timm.layers import PatchEmbed, resample_abs_pos_embed
+from torchvision.models.resnet import BasicBlock
 from timm.models._features import feature_take_indices
 from fastcore.basics import patch
 from .core import NORM_PIX_EPS, atomic_write, atomic_write_text
 
 # %% auto #0
-__all__ = ['MAE_SIZES', 'TIMM_NAMES', 'ARCHS', 'ARCH_MODULES', 'POOLS', 'MAEConfig', 'mae_config', 'sincos_1d', 'sincos_2d',
-           'MAEOutput', 'register_arch', 'get_arch', 'MaskedAutoencoder', 'check_images', 'check_mask_ratio',
-           'patchify', 'unpatchify', 'random_masking', 'pool_tokens', 'create_mae', 'LoadReport', 'load_weights',
-           'load_official_mae', 'save_weights', 'infer_mae_config', 'load_model', 'timm_kwargs', 'timm_state_dict',
-           'to_timm', 'reconstruct']
+__all__ = ['STEMS', 'MAE_SIZES', 'TIMM_NAMES', 'ARCHS', 'ARCH_MODULES', 'POOLS', 'MAEConfig', 'mae_config', 'sincos_1d',
+           'sincos_2d', 'hybrid_stem', 'MAEOutput', 'register_arch', 'get_arch', 'MaskedAutoencoder', 'check_images',
+           'check_mask_ratio', 'patchify', 'unpatchify', 'random_masking', 'hide_patches', 'pool_tokens', 'create_mae',
+           'LoadReport', 'load_weights', 'load_official_mae', 'save_weights', 'infer_mae_config', 'load_model',
+           'timm_kwargs', 'timm_state_dict', 'to_timm', 'reconstruct']
 
 # %% ../nbs/00_models.ipynb #9f0c6dd8
+STEMS = {'linear': None, 'resnet': 64, 'resnet_half': 32}   # patch embedding → width of its first convolutional stage
+
 @dataclass
 class MAEConfig:
     "Architecture of a Masked Autoencoder (encoder + decoder)."
@@ -40,6 +43,7 @@ class MAEConfig:
     decoder_num_heads:int=16 # decoder attention heads
     mlp_ratio:float=4. # hidden width of the MLPs, relative to the block width
     norm_pix_loss:bool=True # regress per-patch normalised pixels (the MAE paper's default)
+    stem:str='linear' # patch embedding: 'linear' (one linear map per patch, as in ViT and MAE) or a hybrid convolutional stem, 'resnet' / 'resnet_half' (see `hybrid_stem`)
     size:str|None=None # name of the registry size this came from, if any
 
     def __post_init__(self):
@@ -54,6 +58,10 @@ class MAEConfig:
             raise ValueError(f"MAEConfig.embed_dim ({self.embed_dim}) must be divisible by num_heads ({self.num_heads})")
         if self.decoder_embed_dim % self.decoder_num_heads:
             raise ValueError(f"MAEConfig.decoder_embed_dim ({self.decoder_embed_dim}) must be divisible by decoder_num_heads ({self.decoder_num_heads})")
+        if self.stem not in STEMS:
+            raise ValueError(f"MAEConfig.stem must be one of {list(STEMS)}, got {self.stem!r}")
+        if self.stem != 'linear' and self.patch_size not in (4, 8, 16, 32):
+            raise ValueError(f"MAEConfig.stem={self.stem!r} downsamples by powers of 2 from 4 to 32: patch_size must be 4, 8, 16 or 32, got {self.patch_size}")
         if self.embed_dim % 4 or self.decoder_embed_dim % 4:
             raise ValueError("MAEConfig.embed_dim and decoder_embed_dim must be multiples of 4 (2-D sin-cos position embeddings)")
 
@@ -110,6 +118,25 @@ def sincos_2d(dim:int, # embedding width (multiple of 4)
     if cls_token: emb = np.concatenate([np.zeros((1, dim)), emb], axis=0)
     return emb
 
+# %% ../nbs/00_models.ipynb #f2e29a09
+def hybrid_stem(cfg:MAEConfig # `cfg.stem` names the stem: 'resnet' (64 channels first, ResNet-18's widths) or 'resnet_half' (32)
+               ) -> nn.Sequential: # (B, C, H, W) → (B, embed_dim, H/patch, W/patch)
+    "A hybrid encoder's convolutional stem of stride `cfg.patch_size`: ResNet stem, basic-block stages (GroupNorm), 1×1 to the encoder width."
+    w = STEMS.get(cfg.stem)
+    if w is None: raise ValueError(f"hybrid_stem needs a convolutional stem (one of {[s for s in STEMS if STEMS[s]]}), got stem={cfg.stem!r}")
+    gn = lambda c: nn.GroupNorm(8, c)
+    def stage(cin, cout, stride):
+        down = None if stride == 1 and cin == cout else nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), gn(cout))
+        return nn.Sequential(BasicBlock(cin, cout, stride, down, norm_layer=gn), BasicBlock(cout, cout, norm_layer=gn))
+    layers, c = [nn.Conv2d(cfg.in_chans, w, 7, 2, 3, bias=False), gn(w), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1),
+                 stage(w, w, 1)], w
+    for _ in range(int(math.log2(cfg.patch_size)) - 2):   # stride 4 so far; each further stage halves the resolution
+        layers.append(stage(c, 2 * c, 2)); c *= 2
+    stem = nn.Sequential(*layers, nn.Conv2d(c, cfg.embed_dim, 1))
+    for m in stem.modules():   # torchvision's ResNet initialisation
+        if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+    return stem
+
 # %% ../nbs/00_models.ipynb #b267ee65
 @dataclass
 class MAEOutput:
@@ -161,6 +188,7 @@ class MaskedAutoencoder(nn.Module):
         D, Dd = cfg.embed_dim, cfg.decoder_embed_dim
         # encoder
         self.patch_embed = PatchEmbed(cfg.img_size, cfg.patch_size, cfg.in_chans, D)
+        if cfg.stem != 'linear': self.patch_embed.proj = hybrid_stem(cfg)   # timm's PatchEmbed: proj, then flatten
         L = self.patch_embed.num_patches
         self.cls_token = nn.Parameter(torch.zeros(1, 1, D))
         self.pos_embed = nn.Parameter(torch.zeros(1, L + 1, D), requires_grad=False)  # fixed sin-cos
@@ -189,12 +217,13 @@ class MaskedAutoencoder(nn.Module):
         return self.cfg.embed_dim
 
     def initialize_weights(self):
-        "MAE-paper initialisation: sin-cos positions, xavier-uniform linears and patch projection, normal(0.02) tokens."
+        "MAE-paper initialisation: sin-cos positions, xavier-uniform linears and patch projection, normal(0.02) tokens (a hybrid stem keeps its ResNet initialisation)."
         g = self.cfg.grid_size
         self.pos_embed.data.copy_(torch.from_numpy(sincos_2d(self.cfg.embed_dim, g, cls_token=True)).float()[None])
         self.decoder_pos_embed.data.copy_(torch.from_numpy(sincos_2d(self.cfg.decoder_embed_dim, g, cls_token=True)).float()[None])
-        w = self.patch_embed.proj.weight.data
-        nn.init.xavier_uniform_(w.view(w.shape[0], -1))
+        if self.cfg.stem == 'linear':
+            w = self.patch_embed.proj.weight.data
+            nn.init.xavier_uniform_(w.view(w.shape[0], -1))
         nn.init.normal_(self.cls_token, std=.02)
         nn.init.normal_(self.mask_token, std=.02)
         self.apply(self._init_module)
@@ -294,6 +323,25 @@ def _run_encoder(self:MaskedAutoencoder, x:torch.Tensor) -> torch.Tensor:
     for blk in self.blocks: x = blk(x)
     return self.norm(x)
 
+def hide_patches(imgs:torch.Tensor, # (B, C, H, W) normalised images
+                 hidden:torch.Tensor, # (B, L) 1 where a patch is hidden, patches in row-major order
+                 p:int # patch side
+                ) -> torch.Tensor:
+    "`imgs` with the hidden patches set to 0 (the mean colour of normalised images)."
+    B, _, H, W = imgs.shape
+    g = W // p
+    keep = (1 - hidden.to(imgs.dtype)).reshape(B, 1, H // p, 1, g, 1)
+    return (imgs.reshape(B, -1, H // p, p, g, p) * keep).reshape(imgs.shape)
+
+@patch
+def embed_patches(self:MaskedAutoencoder,
+                  imgs:torch.Tensor, # (B, C, H, W) normalised images
+                  hidden:torch.Tensor|None=None # (B, L) patches to hide from the stem (1 = hidden); None: none
+                 ) -> torch.Tensor:
+    "Patch tokens with their positions `(B, L, D)`; a hybrid stem sees the `hidden` patches as zeros, so no token sees a hidden pixel."
+    if hidden is not None and self.cfg.stem != 'linear': imgs = hide_patches(imgs, hidden, self.cfg.patch_size)
+    return self.patch_embed(imgs) + self.pos_embed[:, 1:]
+
 @patch
 def forward_encoder(self:MaskedAutoencoder,
                     imgs:torch.Tensor, # (B, C, H, W) normalised images
@@ -302,15 +350,18 @@ def forward_encoder(self:MaskedAutoencoder,
                    ):
     "Encode the visible patches. Returns `(latent, mask, ids_restore)` with latent `(B, 1+L_vis, D)`."
     check_images(imgs, self.cfg); check_mask_ratio(mask_ratio)
-    x = self.patch_embed(imgs) + self.pos_embed[:, 1:]
-    x, mask, ids_restore = random_masking(x, mask_ratio, noise)
+    hidden = None
+    if self.cfg.stem != 'linear' and mask_ratio > 0:   # receptive fields cross patch borders: hide pixels before the stem
+        if noise is None: noise = torch.rand(imgs.shape[0], self.cfg.num_patches, device=imgs.device)
+        hidden = random_masking(noise[..., None], mask_ratio, noise)[1]   # the mask `random_masking` draws from `noise`
+    x, mask, ids_restore = random_masking(self.embed_patches(imgs, hidden), mask_ratio, noise)
     return self._run_encoder(x), mask, ids_restore
 
 @patch
 def forward_features(self:MaskedAutoencoder, imgs:torch.Tensor) -> torch.Tensor:
     "All tokens `(B, 1+L, D)` in image order, no masking: the input of embeddings and explanations."
     check_images(imgs, self.cfg)
-    return self._run_encoder(self.patch_embed(imgs) + self.pos_embed[:, 1:])
+    return self._run_encoder(self.embed_patches(imgs))
 
 POOLS = ('cls', 'mean')
 
@@ -344,7 +395,7 @@ def forward_intermediates(self:MaskedAutoencoder,
     if output_fmt not in ('NCHW', 'NLC'): raise ValueError(f"output_fmt must be 'NCHW' or 'NLC', got {output_fmt!r}")
     check_images(imgs, self.cfg)
     take, max_index = feature_take_indices(len(self.blocks), indices)
-    x = self.patch_embed(imgs) + self.pos_embed[:, 1:]
+    x = self.embed_patches(imgs)
     x = torch.cat([(self.cls_token + self.pos_embed[:, :1]).expand(x.shape[0], -1, -1), x], dim=1)
     inter = []
     for i, blk in enumerate(self.blocks[:max_index + 1] if stop_early else self.blocks):
@@ -501,6 +552,8 @@ def infer_mae_config(sd:dict, # an official-layout MAE / ViT state dict
                      decoder_num_heads:int|None=None, # decoder heads, likewise
                     ) -> MAEConfig:
     "The `MAEConfig` of a state dict: shapes give sizes and MLP ratio, heads come from the arguments or an official size; else a `ValueError` naming what is missing."
+    if 'patch_embed.proj.weight' not in sd and any(k.startswith('patch_embed.proj.0.') for k in sd):
+        raise ValueError("a hybrid-stem state dict: its architecture is not in the weights; load it with its config (load_model reads the .json beside the .safetensors)")
     try: D, C, p, _ = sd['patch_embed.proj.weight'].shape; L = sd['pos_embed'].shape[1] - 1
     except KeyError as e: raise ValueError(f"not an MAE/ViT state dict: missing {e}") from e
     g, has_dec = math.isqrt(L), 'decoder_embed.weight' in sd
@@ -577,10 +630,11 @@ def timm_state_dict(model:MaskedAutoencoder) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items() if k.startswith(keep)}
 
 def to_timm(model:MaskedAutoencoder):
-    "A timm `VisionTransformer` (no head) holding our encoder's weights; never downloads anything."
+    "A timm `VisionTransformer` (no head) holding our encoder's weights (a hybrid stem as its patch projection); never downloads anything."
     import timm
     name, kw = timm_kwargs(model.cfg)
     vit = timm.create_model(name, pretrained=False, **kw)
+    if model.cfg.stem != 'linear': vit.patch_embed.proj = hybrid_stem(model.cfg)   # timm's PatchEmbed runs any proj, then flattens
     missing, unexpected = vit.load_state_dict(timm_state_dict(model), strict=True)
     return vit
 

@@ -79,46 +79,28 @@ def conv_stem(patch, dim):
         layers += [nn.Conv2d(c, o, 3, 2, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU()]; c = o
     return nn.Sequential(*layers, nn.Conv2d(c, dim, 1))
 
-def resnet_stem(patch, dim):
-    "A hybrid encoder's stem: ResNet-18's stem and first two stages (stride 8, GroupNorm instead of BatchNorm so that\n    nothing depends on batch statistics), then a 1x1 convolution to `dim`: the transformer reads its 8x8 feature map."
-    import torchvision
-    if patch != 8: raise ValueError('the resnet stem has stride 8')
-    r = torchvision.models.resnet18(norm_layer=lambda c: nn.GroupNorm(8, c))
-    return nn.Sequential(r.conv1, r.bn1, r.relu, r.maxpool, r.layer1, r.layer2, nn.Conv2d(128, dim, 1))
-
-def resnet_half_stem(patch, dim):
-    "The hybrid stem at half width (32 and 64 channels instead of 64 and 128: about a quarter of its flops), same layout."
-    from torchvision.models.resnet import BasicBlock
-    if patch != 8: raise ValueError('the resnet_half stem has stride 8')
-    gn = lambda c: nn.GroupNorm(8, c)
-    def stage(cin, cout, stride):
-        down = None if stride == 1 and cin == cout else nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), gn(cout))
-        return nn.Sequential(BasicBlock(cin, cout, stride, down, norm_layer=gn), BasicBlock(cout, cout, norm_layer=gn))
-    return nn.Sequential(nn.Conv2d(3, 32, 7, 2, 3, bias=False), gn(32), nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1),
-                         stage(32, 32, 1), stage(32, 64, 2), nn.Conv2d(64, dim, 1))
-
 def exact_masking(model):
-    "A stem whose receptive fields overlap would let visible tokens see hidden pixels: zero the hidden patches first."
-    from ebird_mae.models import random_masking
+    "A stem whose receptive fields overlap would let visible tokens see hidden pixels: zero the hidden patches first\n    (what `MAEConfig.stem` does for the package's hybrid stems; here for the study-only conv stem)."
+    from ebird_mae.models import random_masking, hide_patches
     def forward_encoder(imgs, mask_ratio=0.75, noise=None):
-        B, L, p = imgs.shape[0], model.patch_embed.num_patches, model.cfg.patch_size
-        g = int(round(L ** 0.5))
+        B, L = imgs.shape[0], model.patch_embed.num_patches
         if mask_ratio > 0:
             if noise is None: noise = torch.rand(B, L, device=imgs.device)
-            _, m, _ = random_masking(imgs.new_zeros(B, L, 1), mask_ratio, noise)
-            imgs = imgs * (1 - m.view(B, 1, g, 1, g, 1).expand(B, 1, g, p, g, p).reshape(B, 1, g * p, g * p))
+            imgs = hide_patches(imgs, random_masking(noise[..., None], mask_ratio, noise)[1], model.cfg.patch_size)
         x = model.patch_embed(imgs) + model.pos_embed[:, 1:]
         x, mask, ids_restore = random_masking(x, mask_ratio, noise)
         return model._run_encoder(x), mask, ids_restore
     model.forward_encoder = forward_encoder
 
-STEMS = dict(hmlp=hmlp_stem, conv=conv_stem, resnet=resnet_stem, resnet_half=resnet_half_stem)
+STUDY_STEMS = dict(hmlp=hmlp_stem, conv=conv_stem)   # the package's own: 'linear', 'resnet', 'resnet_half' (`MAEConfig.stem`)
+STEMS = ('linear', 'resnet', 'resnet_half', *STUDY_STEMS)
 
-def set_stem(model, stem, patch):
-    "Give `model` the patch embedding `stem` ('linear' leaves timm's); stems whose receptive fields overlap get exact masking."
-    if stem == 'linear': return model
-    model.patch_embed.proj = STEMS[stem](patch, model.cfg.embed_dim)
-    if stem != 'hmlp': exact_masking(model)   # overlapping receptive fields: hidden pixels zeroed first
+def build_vit(stem, img_size=64, patch=8):
+    "The views recipe's ViT-tiny with the patch embedding `stem`: the package's (`MAEConfig.stem`) or a study-only one."
+    if stem not in STUDY_STEMS: return create_mae_vsc_views('tiny', img_size=img_size, patch_size=patch, stem=stem)
+    model = create_mae_vsc_views('tiny', img_size=img_size, patch_size=patch)
+    model.patch_embed.proj = STUDY_STEMS[stem](patch, model.cfg.embed_dim)
+    if stem == 'conv': exact_masking(model)   # overlapping receptive fields: hidden pixels zeroed first
     return model
 
 def main():
@@ -131,7 +113,7 @@ def main():
     ap.add_argument('--img_size', type=int, default=64); ap.add_argument('--patch', type=int, default=8)
     ap.add_argument('--arch', choices=['vit', 'resnet18'], default='vit', help='resnet18 (torchvision, random init): --mode family only')
     ap.add_argument('--gray', action='store_true', help='train and probe on grey images (luminance in all 3 channels)')
-    ap.add_argument('--stem', choices=['linear', *STEMS], default='linear', help="the ViT's patch embedding: one linear map (timm's), a hierarchical MLP stem, a convolutional stem, or ResNet-18's first two stages (GroupNorm)")
+    ap.add_argument('--stem', choices=STEMS, default='linear', help="the ViT's patch embedding: one linear map (timm's), a hierarchical MLP stem, a convolutional stem, or ResNet-18's first two stages (GroupNorm)")
     a = ap.parse_args()
     a.lr = a.lr or a.blr * a.bs / 256
     dev = torch.device(a.device)
@@ -143,8 +125,7 @@ def main():
     if a.arch != 'vit' and a.mode != 'family': ap.error('--arch resnet18 needs --mode family')
     rows = np.flatnonzero((df.split_unseen == 'train').values)
     sp_codes, _ = pd.factorize(df.species); fam_codes, fams = pd.factorize(df.family)
-    model = create_mae_vsc_views('tiny', img_size=a.img_size, patch_size=a.patch).train()
-    set_stem(model, a.stem, a.patch)
+    model = build_vit(a.stem, a.img_size, a.patch).train()
     if a.arch == 'resnet18':
         import torchvision
         model = torchvision.models.resnet18(num_classes=512).train(); model.fc = nn.Identity()

@@ -1,17 +1,16 @@
 """Training-step images/s of the default views recipe (tiny, 64 px, batch 64, fp32, 2 threads) with the linear patch
-embedding against the hybrid stems of labels.py (ResNet-18 stem + stages 1-2, and the same at half width; hidden
-patches zeroed first); 2 interleaved rounds, 10 timed steps after 3 warm-up steps each.
+embedding against the package's hybrid stems (`MAEConfig.stem`: ResNet-18 stem + stages 1-2, and the same at half
+width; hidden patches zeroed first); 2 interleaved rounds, 10 timed steps after 3 warm-up steps each.
 
     python bench/recipe/stem_speed.py
 """
 import sys, time, torch
 sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent))
-from labels import set_stem
-from ebird_mae.views import create_mae_vsc_views
+from labels import build_vit
 torch.set_num_threads(2)
 def build(stem):
     torch.manual_seed(0)
-    return set_stem(create_mae_vsc_views('tiny', img_size=64, patch_size=8), stem, 8).train()
+    return build_vit(stem).train()
 def rate(m, steps=10, warm=3):
     opt = torch.optim.AdamW(m.parameters(), lr=1e-4, fused=True); x = torch.randn(64, 3, 64, 64); g = torch.Generator().manual_seed(0)
     for i in range(warm + steps):
