@@ -18,7 +18,7 @@ from fastcore.docments import docments
 
 from .core import (AMPS, AMP_DTYPES, DEVICES, file_lock, IMAGENET_MEAN, IMAGENET_STD, resolve_device, resolve_amp, autocast,
                             atomic_write, atomic_write_text, denormalize)
-from .models import MAE_SIZES, mae_config, get_arch, MaskedAutoencoder, save_weights
+from .models import MAE_SIZES, STEMS, mae_config, get_arch, MaskedAutoencoder, save_weights
 from .views import ViewsConfig
 from .vsc import VSCConfig, DEFAULT_WEIGHT_PRIOR, c_schedule, prior_weight_schedule
 from .viz import reconstruction_grid
@@ -42,6 +42,7 @@ class TrainConfig:
     # model
     size:str='tiny' # model size from `models.MAE_SIZES`
     img_size:int|None=None # input side in pixels; None: the size's default (64 for tiny, 224 otherwise)
+    stem:str='resnet_half' # patch embedding (`models.STEMS`): the hybrid convolutional stem 'resnet_half' (the default: issue 11), 'resnet' (full width), or 'linear' (ViT's, the MAE paper's)
     model_kwargs:dict=field(default_factory=dict) # further `MAEConfig` overrides as JSON, e.g. {"depth": 4}
     mask_ratio:float=0.75 # fraction of patches hidden
     norm_pix_loss:bool=True # regress per-patch normalised pixels
@@ -93,8 +94,8 @@ class TrainConfig:
 
     @classmethod
     def study(cls, **kw):
-        "The MAE paper's pretraining setting for ViT-B/16 at 224 px (effective batch 4096 = 256 × 16), MAE-VSC on."
-        return cls(**{**dict(size='base', img_size=224, batch_size=256, accum_iter=16, epochs=800, blr=1.5e-4,
+        "The MAE paper's pretraining setting for ViT-B/16 at 224 px (effective batch 4096 = 256 × 16, its linear patch embedding), MAE-VSC on."
+        return cls(**{**dict(size='base', img_size=224, stem='linear', batch_size=256, accum_iter=16, epochs=800, blr=1.5e-4,
                              warmup_epochs=40, prior_warmup_epochs=40, min_lr=0., num_workers=10, save_every=20,
                              recon_every=20, log_every=50), **kw})
 
@@ -108,7 +109,7 @@ class TrainConfig:
 
     def model_config_overrides(self) -> dict:
         "Overrides of the size's `MAEConfig`: input size, norm-pix and `model_kwargs`."
-        return {**({'img_size': self.img_size} if self.img_size else {}), 'norm_pix_loss': self.norm_pix_loss, **self.model_kwargs}
+        return {**({'img_size': self.img_size} if self.img_size else {}), 'stem': self.stem, 'norm_pix_loss': self.norm_pix_loss, **self.model_kwargs}
 
     def effective_lr(self, world_size:int=1) -> float:
         "The learning rate: `lr` if set, else blr × (batch × accumulation × processes) / 256."
@@ -148,7 +149,7 @@ class _Check:
 def validate(self:TrainConfig):
     "Raise `ConfigError` naming the first field with a bad value."
     c = _Check(self)
-    c.choice('size', tuple(MAE_SIZES)); c.pos_int('img_size', allow_none=True)
+    c.choice('size', tuple(MAE_SIZES)); c.pos_int('img_size', allow_none=True); c.choice('stem', tuple(STEMS))
     if not isinstance(self.model_kwargs, dict): c.err('model_kwargs', 'a dict of MAEConfig fields')
     c.num('views_weight', 0)
     try: ViewsConfig(**self.views)
