@@ -78,6 +78,7 @@ def main():
     ap.add_argument('--steps', type=int, default=30); ap.add_argument('--warm', type=int, default=8)
     ap.add_argument('--extract-steps', type=int, default=20)
     ap.add_argument('--no-compile', action='store_true', help='eager only')
+    ap.add_argument('--stem', default='linear', help="patch embedding (`MAEConfig.stem`): 'linear' (the study recipe's, the figures quoted) or 'resnet_half' (the main job's hybrid)")
     ap.add_argument('--peak-tflops', type=float, default=None, help="the device's peak dense bf16 TFLOP/s (default: from its name)")
     ap.add_argument('--smoke-cpu', action='store_true', help='tiny model, 64 px, fp32, a few steps on the CPU: checks the script runs')
     ap.add_argument('--out', default=os.environ.get('OUT'), help='folder for gpu_bench.json (default: $OUT if set)')
@@ -97,7 +98,7 @@ def main():
         name, sync = torch.cuda.get_device_name(), torch.cuda.synchronize
         torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
     peak = None if a.smoke_cpu else peak_tflops(name, a.peak_tflops)
-    cfg = TrainConfig(size=size, img_size=img, batch_size=a.batch, amp=amp, device=dev.type, progress=False)
+    cfg = TrainConfig(size=size, img_size=img, stem=a.stem, batch_size=a.batch, amp=amp, device=dev.type, progress=False)
     torch.manual_seed(0)
     model = build_model(cfg).to(dev).train()
     params = [p for p in model.parameters() if p.requires_grad]

@@ -70,7 +70,8 @@ def build(name, size, img, mae_src, device='cpu'):
         m = ViTMAEForPreTraining._from_config(hc, attn_implementation='sdpa')
         return m, lambda x: m(pixel_values=x).loss
     from ebird_mae.train import TrainConfig, build_model
-    cfg = TrainConfig(size=size, img_size=img, progress=False, vsc=name != 'ours-mae', views_weight=1.0 if name == 'ours-views' else 0.)
+    cfg = TrainConfig(size=size, img_size=img, stem='linear', progress=False,   # the references' linear patch embedding
+                      vsc=name != 'ours-mae', views_weight=1.0 if name == 'ours-views' else 0.)
     m = build_model(cfg)
     knobs = {k: v for k, v in dict(c=50., prior_weight=1e-3).items() if k in m.train_knobs}
     g = torch.Generator(device=device).manual_seed(0)

@@ -47,6 +47,7 @@ def trainer_worker(size, img, batch, amp, steps, warm, extra):
     from ebird_mae.train import TrainConfig, pretrain
     kw = json.loads(extra)
     comp = kw.pop('compile', False)
+    if 'stem' in TrainConfig.__dataclass_fields__: kw.setdefault('stem', 'linear')   # like for like with trainers before the hybrid stem
     cfg = TrainConfig(size=size, img_size=img, batch_size=batch, amp=amp, device='cpu', progress=False, tensorboard=False,
                       recon_every=0, log_every=1, max_steps=warm + steps, epochs=1000,
                       output_dir=tempfile.mkdtemp(prefix='bench_speed_'), **kw)
@@ -74,7 +75,8 @@ def model_worker(size, img, batch, amp, steps, warm):
     from ebird_mae.train import TrainConfig
     from ebird_mae.core import autocast
     from _step import model_step_setup
-    S = model_step_setup(TrainConfig(size=size, img_size=img, batch_size=batch, amp=amp, device='cpu', progress=False))
+    lin = {'stem': 'linear'} if 'stem' in TrainConfig.__dataclass_fields__ else {}
+    S = model_step_setup(TrainConfig(size=size, img_size=img, batch_size=batch, amp=amp, device='cpu', progress=False, **lin))
     model, opt, params, x, knobs, gen = S.model, S.opt, S.params, S.x, S.knobs, S.gen
     def step():
         with autocast('cpu', amp): o = model(x, generator=gen, **knobs)
