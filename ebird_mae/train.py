@@ -17,7 +17,7 @@ from fastcore.basics import patch
 from fastcore.docments import docments
 
 from .core import (AMPS, AMP_DTYPES, DEVICES, file_lock, IMAGENET_MEAN, IMAGENET_STD, resolve_device, resolve_amp, autocast,
-                            atomic_write, atomic_write_text, denormalize)
+                            atomic_write, atomic_write_text, denormalize, in_test)
 from .models import MAE_SIZES, STEMS, mae_config, get_arch, MaskedAutoencoder, save_weights
 from .views import ViewsConfig
 from .vsc import VSCConfig, DEFAULT_WEIGHT_PRIOR, c_schedule, prior_weight_schedule
@@ -997,7 +997,7 @@ def _find_run(run_dir) -> Path|None:
     return None
 
 def main_job_model(run_dir:str|os.PathLike=MAIN_JOB_DIR, # the main job's output folder
-                   quick_epochs:float=2, # epochs of the stand-in when the main job has not run
+                   quick_epochs:float|None=None, # epochs of the stand-in when the main job has not run; None: 2, or 1 under `nbdev_test` (the suite's time budget)
                    cache_dir:str|os.PathLike|None=None, # where the stand-in is kept (default: ~/.cache/ebird_mae/quick-model-…)
                    **overrides # `TrainConfig` fields for the stand-in
                   ) -> tuple[nn.Module, dict, str]:
@@ -1007,6 +1007,7 @@ def main_job_model(run_dir:str|os.PathLike=MAIN_JOB_DIR, # the main job's output
     if run is not None:
         model, mcfg = load_model(run/'weights.safetensors')
         return model.eval(), mcfg, f"main job ({run})"
+    if quick_epochs is None: quick_epochs = 1 if in_test() else 2
     cfg = TrainConfig(epochs=int(max(1, math.ceil(quick_epochs))), progress=False, tensorboard=False, recon_every=0, **overrides)
     key = hashlib.sha1(json.dumps({k: v for k, v in cfg.to_dict().items() if k != 'output_dir'}, sort_keys=True).encode()).hexdigest()[:10]
     d = Path(cache_dir) if cache_dir else Path('~/.cache/ebird_mae').expanduser()/f'quick-model-{key}'
