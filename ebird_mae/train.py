@@ -1018,7 +1018,9 @@ def main_job_model(run_dir:str|os.PathLike=MAIN_JOB_DIR, # the main job's output
             # every core: under nbdev_test a worker has one thread (`core.limit_test_worker_threads`), and the other
             # notebooks that need this model wait on the lock meanwhile
             n = torch.get_num_threads(); torch.set_num_threads(os.cpu_count() or n)
-            try: pretrain(cfg.replace(output_dir=str(d)), resume='auto')
+            try:
+                r = pretrain(cfg.replace(output_dir=str(d)), resume='auto')
+                if not (d/'weights.safetensors').exists(): save_weights(r.model, d/'weights.safetensors')   # a run cut by max_steps writes only its checkpoint
             finally: torch.set_num_threads(n)
     model, mcfg = load_model(d/'weights.safetensors')
     length = f"{cfg.max_steps} steps" if cfg.max_steps else f"{cfg.epochs} epoch(s)"
