@@ -330,7 +330,7 @@ def hide_patches(imgs:torch.Tensor, # (B, C, H, W) normalised images
     "`imgs` with the hidden patches set to 0 (the mean colour of normalised images)."
     B, _, H, W = imgs.shape
     g = W // p
-    keep = (1 - hidden.to(imgs.dtype)).reshape(B, 1, H // p, 1, g, 1)
+    keep = (1 - hidden.to(imgs.device, imgs.dtype)).reshape(B, 1, H // p, 1, g, 1)
     return (imgs.reshape(B, -1, H // p, p, g, p) * keep).reshape(imgs.shape)
 
 @patch
