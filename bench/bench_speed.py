@@ -42,12 +42,16 @@ def _quantile(xs, q):
     xs = sorted(xs); return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
+def linear_stem(TrainConfig) -> dict:
+    "The linear patch embedding where the trainer has a stem choice: like for like with trainers before the hybrid stem."
+    return {'stem': 'linear'} if 'stem' in TrainConfig.__dataclass_fields__ else {}
+
 def trainer_worker(size, img, batch, amp, steps, warm, extra):
     import torch, ebird_mae
     from ebird_mae.train import TrainConfig, pretrain
     kw = json.loads(extra)
     comp = kw.pop('compile', False)
-    if 'stem' in TrainConfig.__dataclass_fields__: kw.setdefault('stem', 'linear')   # like for like with trainers before the hybrid stem
+    kw = {**linear_stem(TrainConfig), **kw}
     cfg = TrainConfig(size=size, img_size=img, batch_size=batch, amp=amp, device='cpu', progress=False, tensorboard=False,
                       recon_every=0, log_every=1, max_steps=warm + steps, epochs=1000,
                       output_dir=tempfile.mkdtemp(prefix='bench_speed_'), **kw)
@@ -75,8 +79,7 @@ def model_worker(size, img, batch, amp, steps, warm):
     from ebird_mae.train import TrainConfig
     from ebird_mae.core import autocast
     from _step import model_step_setup
-    lin = {'stem': 'linear'} if 'stem' in TrainConfig.__dataclass_fields__ else {}
-    S = model_step_setup(TrainConfig(size=size, img_size=img, batch_size=batch, amp=amp, device='cpu', progress=False, **lin))
+    S = model_step_setup(TrainConfig(size=size, img_size=img, batch_size=batch, amp=amp, device='cpu', progress=False, **linear_stem(TrainConfig)))
     model, opt, params, x, knobs, gen = S.model, S.opt, S.params, S.x, S.knobs, S.gen
     def step():
         with autocast('cpu', amp): o = model(x, generator=gen, **knobs)

@@ -189,6 +189,7 @@ class MaskedAutoencoder(nn.Module):
         # encoder
         self.patch_embed = PatchEmbed(cfg.img_size, cfg.patch_size, cfg.in_chans, D)
         if cfg.stem != 'linear': self.patch_embed.proj = hybrid_stem(cfg)   # timm's PatchEmbed: proj, then flatten
+        self.stem_overlaps = cfg.stem != 'linear'   # receptive fields cross patch borders: hidden patches are zeroed before the stem
         L = self.patch_embed.num_patches
         self.cls_token = nn.Parameter(torch.zeros(1, 1, D))
         self.pos_embed = nn.Parameter(torch.zeros(1, L + 1, D), requires_grad=False)  # fixed sin-cos
@@ -339,7 +340,7 @@ def embed_patches(self:MaskedAutoencoder,
                   hidden:torch.Tensor|None=None # (B, L) patches to hide from the stem (1 = hidden); None: none
                  ) -> torch.Tensor:
     "Patch tokens with their positions `(B, L, D)`; a hybrid stem sees the `hidden` patches as zeros, so no token sees a hidden pixel."
-    if hidden is not None and self.cfg.stem != 'linear': imgs = hide_patches(imgs, hidden, self.cfg.patch_size)
+    if hidden is not None and self.stem_overlaps: imgs = hide_patches(imgs, hidden, self.cfg.patch_size)
     return self.patch_embed(imgs) + self.pos_embed[:, 1:]
 
 @patch
@@ -351,7 +352,7 @@ def forward_encoder(self:MaskedAutoencoder,
     "Encode the visible patches. Returns `(latent, mask, ids_restore)` with latent `(B, 1+L_vis, D)`."
     check_images(imgs, self.cfg); check_mask_ratio(mask_ratio)
     hidden = None
-    if self.cfg.stem != 'linear' and mask_ratio > 0:   # receptive fields cross patch borders: hide pixels before the stem
+    if self.stem_overlaps and mask_ratio > 0:   # receptive fields cross patch borders: hide pixels before the stem
         if noise is None: noise = torch.rand(imgs.shape[0], self.cfg.num_patches, device=imgs.device)
         hidden = random_masking(noise[..., None], mask_ratio, noise)[1]   # the mask `random_masking` draws from `noise`
     x, mask, ids_restore = random_masking(self.embed_patches(imgs, hidden), mask_ratio, noise)

@@ -79,19 +79,6 @@ def conv_stem(patch, dim):
         layers += [nn.Conv2d(c, o, 3, 2, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU()]; c = o
     return nn.Sequential(*layers, nn.Conv2d(c, dim, 1))
 
-def exact_masking(model):
-    "A stem whose receptive fields overlap would let visible tokens see hidden pixels: zero the hidden patches first\n    (what `MAEConfig.stem` does for the package's hybrid stems; here for the study-only conv stem)."
-    from ebird_mae.models import random_masking, hide_patches
-    def forward_encoder(imgs, mask_ratio=0.75, noise=None):
-        B, L = imgs.shape[0], model.patch_embed.num_patches
-        if mask_ratio > 0:
-            if noise is None: noise = torch.rand(B, L, device=imgs.device)
-            imgs = hide_patches(imgs, random_masking(noise[..., None], mask_ratio, noise)[1], model.cfg.patch_size)
-        x = model.patch_embed(imgs) + model.pos_embed[:, 1:]
-        x, mask, ids_restore = random_masking(x, mask_ratio, noise)
-        return model._run_encoder(x), mask, ids_restore
-    model.forward_encoder = forward_encoder
-
 STUDY_STEMS = dict(hmlp=hmlp_stem, conv=conv_stem)   # the package's own: 'linear', 'resnet', 'resnet_half' (`MAEConfig.stem`)
 STEMS = ('linear', 'resnet', 'resnet_half', *STUDY_STEMS)
 
@@ -100,7 +87,7 @@ def build_vit(stem, img_size=64, patch=8):
     if stem not in STUDY_STEMS: return create_mae_vsc_views('tiny', img_size=img_size, patch_size=patch, stem=stem)
     model = create_mae_vsc_views('tiny', img_size=img_size, patch_size=patch)
     model.patch_embed.proj = STUDY_STEMS[stem](patch, model.cfg.embed_dim)
-    if stem == 'conv': exact_masking(model)   # overlapping receptive fields: hidden pixels zeroed first
+    model.stem_overlaps = stem == 'conv'   # overlapping receptive fields: the model zeroes hidden pixels first
     return model
 
 def main():
