@@ -14,7 +14,7 @@ from fastcore.basics import patch
 
 from .core import IMAGENET_MEAN, IMAGENET_STD
 from .models import MAEConfig, mae_config, register_arch
-from .vsc import VSCConfig, MAEVSC, VSCOutput, vsc_code
+from .vsc import VSCConfig, MAEVSC, VSCOutput, vsc_code, vsc_sample
 
 # %% auto #0
 __all__ = ['ViewsConfig', 'colour_maps', 'random_views', 'info_nce', 'ViewsOutput', 'MAEVSCViews', 'create_mae_vsc_views']
@@ -26,6 +26,7 @@ class ViewsConfig:
     weight:float=1.0 # weight of the InfoNCE term in the loss
     temperature:float=0.2 # InfoNCE temperature
     pool:str='mean' # pooled code the views must agree on: 'mean' (of the visible patch tokens) or 'cls'
+    code:str='gamma_mu' # the code pooled: 'gamma_mu' (deterministic γ⊙μ) or 'z' (the spike-and-slab sample, so what the views share must pass through selected dimensions)
     proj_hidden:int=512 # projector hidden width
     proj_dim:int=128 # projector output width
     crop_min_scale:float=0.35 # smallest crop area fraction of a view
@@ -42,6 +43,7 @@ class ViewsConfig:
         if not self.weight >= 0: bad('weight', '>= 0')
         if not self.temperature > 0: bad('temperature', '> 0')
         if self.pool not in ('mean', 'cls'): bad('pool', "'mean' or 'cls'")
+        if self.code not in ('gamma_mu', 'z'): bad('code', "'gamma_mu' or 'z'")
         if not 0 < self.crop_min_scale <= 1: bad('crop_min_scale', 'in (0, 1]')
         if not 0 <= self.gray_p <= 1: bad('gray_p', 'a probability')
         if not 0 <= self.hue <= 0.5: bad('hue', 'in [0, 0.5] turns')
@@ -140,10 +142,13 @@ class MAEVSCViews(MAEVSC):
         mae = MAEConfig(**{k: v for k, v in d.items() if k not in ('vsc', 'views')})
         return cls(mae, VSCConfig(**d.get('vsc', {})), ViewsConfig(**d.get('views', {})))
 
-    def pooled_code(self, mu, log_gamma):
-        "The pooled deterministic code γ⊙μ the views must agree on: CLS or the mean of the patch tokens."
-        z = vsc_code(mu, log_gamma, 'gamma_mu')
+    def pool(self, z):
+        "Pool a per-token code `(B, 1+L, K)` as the views config says: the CLS token or the mean of the patch tokens."
         return z[:, 0] if self.views_cfg.pool == 'cls' else z[:, 1:].mean(1)
+
+    def pooled_code(self, mu, log_gamma):
+        "The pooled deterministic code γ⊙μ (what `encode` returns with the same pooling)."
+        return self.pool(vsc_code(mu, log_gamma, 'gamma_mu'))
 
 # %% ../nbs/01c_views.ipynb #504d8bef
 @patch
@@ -153,15 +158,17 @@ def forward(self:MAEVSCViews,
             generator:torch.Generator|None=None # seeds masks, samples and views
            ) -> ViewsOutput:
     "Training: MAE-VSC loss on one view + weight × InfoNCE of both views' pooled codes. Eval: `MAEVSC.forward`."
-    v = self.views_cfg
+    v, c = self.views_cfg, self.vsc_cfg.c if c is None else c
     if not self.training or v.weight == 0:
         return ViewsOutput(**vars(MAEVSC.forward(self, imgs, mask_ratio, noise, c, prior_weight, generator)))
     v1, v2 = random_views(imgs, v, generator, colour=v.recolour_rec), random_views(imgs, v, generator)
     out = MAEVSC.forward(self, v1, mask_ratio, noise, c, prior_weight, generator)
     noise2 = torch.rand(imgs.shape[0], self.cfg.num_patches, generator=generator, device=imgs.device) if generator is not None else None
     lat2 = self.forward_encoder(v2, mask_ratio, noise2)[0]
-    mu2, _, lg2 = self.vsc_head(lat2)
-    inv = info_nce(self.projector(self.pooled_code(out.mu, out.log_gamma)), self.projector(self.pooled_code(mu2, lg2)), v.temperature)
+    mu2, lv2, lg2 = self.vsc_head(lat2)
+    if v.code == 'z': a1, a2 = out.z, vsc_sample(mu2, lv2, lg2, c, generator)   # view 1's sample is the decoder's
+    else: a1, a2 = vsc_code(out.mu, out.log_gamma, 'gamma_mu'), vsc_code(mu2, lg2, 'gamma_mu')
+    inv = info_nce(self.projector(self.pool(a1)), self.projector(self.pool(a2)), v.temperature)
     d = vars(out); d['loss'] = out.loss + v.weight * inv
     return ViewsOutput(**d, loss_inv=inv)
 
