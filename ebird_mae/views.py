@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 
 from .core import IMAGENET_MEAN, IMAGENET_STD
-from .models import MAEConfig, mae_config, register_arch
+from .models import MAEConfig, mae_config, register_arch, pool_tokens, POOLS
 from .vsc import VSCConfig, MAEVSC, VSCOutput, vsc_code, vsc_sample
 
 # %% auto #0
@@ -42,7 +42,7 @@ class ViewsConfig:
         def bad(f, want): raise ValueError(f"ViewsConfig.{f} must be {want}, got {getattr(self, f)!r}")
         if not self.weight >= 0: bad('weight', '>= 0')
         if not self.temperature > 0: bad('temperature', '> 0')
-        if self.pool not in ('mean', 'cls'): bad('pool', "'mean' or 'cls'")
+        if self.pool not in POOLS: bad('pool', f"one of {POOLS}")
         if self.code not in ('gamma_mu', 'z'): bad('code', "'gamma_mu' or 'z'")
         if not 0 < self.crop_min_scale <= 1: bad('crop_min_scale', 'in (0, 1]')
         if not 0 <= self.gray_p <= 1: bad('gray_p', 'a probability')
@@ -142,13 +142,9 @@ class MAEVSCViews(MAEVSC):
         mae = MAEConfig(**{k: v for k, v in d.items() if k not in ('vsc', 'views')})
         return cls(mae, VSCConfig(**d.get('vsc', {})), ViewsConfig(**d.get('views', {})))
 
-    def pool(self, z):
-        "Pool a per-token code `(B, 1+L, K)` as the views config says: the CLS token or the mean of the patch tokens."
-        return z[:, 0] if self.views_cfg.pool == 'cls' else z[:, 1:].mean(1)
-
     def pooled_code(self, mu, log_gamma):
         "The pooled deterministic code γ⊙μ (what `encode` returns with the same pooling)."
-        return self.pool(vsc_code(mu, log_gamma, 'gamma_mu'))
+        return pool_tokens(vsc_code(mu, log_gamma, 'gamma_mu'), self.views_cfg.pool)
 
 # %% ../nbs/01c_views.ipynb #504d8bef
 @patch
@@ -168,7 +164,7 @@ def forward(self:MAEVSCViews,
     mu2, lv2, lg2 = self.vsc_head(lat2)
     if v.code == 'z': a1, a2 = out.z, vsc_sample(mu2, lv2, lg2, c, generator)   # view 1's sample is the decoder's
     else: a1, a2 = vsc_code(out.mu, out.log_gamma, 'gamma_mu'), vsc_code(mu2, lg2, 'gamma_mu')
-    inv = info_nce(self.projector(self.pool(a1)), self.projector(self.pool(a2)), v.temperature)
+    inv = info_nce(*(self.projector(pool_tokens(a, v.pool)) for a in (a1, a2)), temperature=v.temperature)
     d = vars(out); d['loss'] = out.loss + v.weight * inv
     return ViewsOutput(**d, loss_inv=inv)
 
