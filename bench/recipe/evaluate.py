@@ -2,14 +2,15 @@
 family probe on seen and unseen species (logistic regression and cosine kNN, whole test part, species-bootstrap
 95 % intervals) for the model's codes, pixel-PCA and a randomly initialised encoder of the same architecture, and the
 sparse code's use (active dimensions per image, γ bimodality, family × latent activation spread).
-Usage: python bench/recipe/evaluate.py [WEIGHTS] [--out CSV] [--species_per_family N]
+Usage: python bench/recipe/evaluate.py [WEIGHTS] [--out CSV] [--species_per_family N] [--sparsity_only]
 (default: the main job's model, `train.main_job_model`, on the default synthetic birds; `--species_per_family N` renders
 the same 10,000 images of the 16 families with N species each instead of 5, into ~/.cache/ebird_mae/, to measure how
-much of the unseen-species probe is set by the number of species a family is learnt from)"""
+much of the unseen-species probe is set by the number of species a family is learnt from; `--sparsity_only` embeds
+and reports the sparse code's use without the probes, about a minute)"""
 import sys, json, argparse, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from ebird_mae.synth import default_dataset, make_synthetic_dataset, read_synthetic, DEFAULT_N_IMAGES
+from ebird_mae.synth import default_dataset, make_synthetic_dataset, read_synthetic, DEFAULT_N_IMAGES, DEFAULT_IMG_SIZE, DATASET_VERSION
 from ebird_mae.embed import embed, pixel_features, random_encoder
 from ebird_mae.probe import probe_table
 from ebird_mae.models import load_model
@@ -51,7 +52,7 @@ def main():
         model, _, prov = main_job_model()
     model.eval(); torch.manual_seed(0)
     if a.species_per_family:
-        root = Path(f'~/.cache/ebird_mae/synthetic-spf{a.species_per_family}').expanduser()
+        root = Path(f'~/.cache/ebird_mae/{DATASET_VERSION}-{DEFAULT_IMG_SIZE}px-spf{a.species_per_family}').expanduser()
         make_synthetic_dataset(root, n_images=DEFAULT_N_IMAGES, species_per_family=a.species_per_family, seed=0)
         table = read_synthetic(root).reset_index(drop=True)
     else: table = default_dataset().reset_index(drop=True)
