@@ -12,11 +12,11 @@ from .embed import Embeddings
 from . import viz
 
 # %% auto #0
-__all__ = ['PROJECTIONS', 'HOVER_COLS', 'activation_summary', 'family_activation', 'latent_corr', 'cosine_topk', 'knn_accuracy',
-           'silhouette', 'quality_table', 'abs_lat_corr', 'grouped_ridge', 'latitude_report', 'timed_project',
-           'projection_cache', 'project', 'density_subsample', 'lat_zone', 'hover_table', 'color_labels', 'scatter',
-           'map_quality', 'neighbours', 'thumbnail', 'png_bytes', 'Explorer', 'export_html', 'export_projector',
-           'chromium_path', 'screenshot_html']
+__all__ = ['PROJECTIONS', 'HOVER_COLS', 'activation_summary', 'family_activation', 'family_gate_share', 'latent_corr',
+           'cosine_topk', 'knn_accuracy', 'silhouette', 'quality_table', 'abs_lat_corr', 'grouped_ridge',
+           'latitude_report', 'timed_project', 'projection_cache', 'project', 'density_subsample', 'lat_zone',
+           'hover_table', 'color_labels', 'scatter', 'map_quality', 'neighbours', 'thumbnail', 'png_bytes', 'Explorer',
+           'export_html', 'export_projector', 'chromium_path', 'screenshot_html']
 
 # %% ../nbs/03b_explore.ipynb #91f80602
 def activation_summary(G, # (N, K) γ (activation probabilities), NaN rows ignored
@@ -45,6 +45,24 @@ def family_activation(G, # (N, K) γ
     M = M[used]
     peak = M.values.argmax(0)
     return M.iloc[:, np.lexsort((-M.values.max(axis=0), peak))]
+
+# %% ../nbs/03b_explore.ipynb #69a17d9b
+def family_gate_share(G, # (N, K) γ
+                      family, # (N,) family of each row
+                      threshold:float=0.5, # a gate is on when γ > threshold
+                      min_rate:float=0.01, # a dimension gates when it is on in at least this share of images, and off in as many
+                      eta2_min:float=0.1, # a gating dimension counts as family-tied when the family explains this share of its on/off variance
+                     ) -> dict:
+    "How much the family decides which gates are on: η² (between-family share of the 0/1 variance) of every gating dimension."
+    G = np.asarray(G, np.float32); ok = np.isfinite(G).all(1)
+    A = (G[ok] > threshold).astype(np.float64); p = A.mean(0)
+    gating = np.flatnonzero((p >= min_rate) & (p <= 1 - min_rate))
+    fam = pd.Series(np.asarray(family)[ok]).astype('category').cat.codes.values
+    A = A[:, gating]
+    means, counts = pd.DataFrame(A).groupby(fam).mean().values, np.bincount(fam)[:, None]
+    eta2 = (counts * (means - A.mean(0)) ** 2).sum(0) / np.maximum(A.var(0) * len(A), 1e-12)
+    return dict(gating_dims=gating, eta2=eta2, n_gating=len(gating), n_family_tied=int((eta2 >= eta2_min).sum()),
+                eta2_median=float(np.median(eta2)) if len(eta2) else float('nan'), eta2_chance=(len(counts) - 1) / len(A))
 
 # %% ../nbs/03b_explore.ipynb #721fa140
 def latent_corr(Z, # (N, K) codes

@@ -14,18 +14,7 @@ from ebird_mae.synth import default_dataset, make_synthetic_dataset, read_synthe
 from ebird_mae.embed import embed, pixel_features, random_encoder
 from ebird_mae.probe import probe_table
 from ebird_mae.models import load_model
-
-def family_share(act, family, min_rate=0.01) -> dict:
-    """How much of a gate's on/off pattern the family explains: for each dimension on in at least `min_rate` of the
-    images and off in as many, the between-family share of the variance of its 0/1 activation (η²; about
-    (families − 1) / images when activation ignores the family), its median over those dimensions, and how many have
-    η² ≥ 0.1."""
-    a = act.astype(np.float64); p = a.mean(0); used = (p >= min_rate) & (p <= 1 - min_rate)
-    if not used.any(): return dict(n_gated_dims=0, family_eta2_median=float('nan'), n_family_dims=0)
-    a = a[:, used]; fam = pd.Series(family).astype('category').cat.codes.values
-    means = pd.DataFrame(a).groupby(fam).mean().values; counts = np.bincount(fam)[:, None]
-    eta2 = (counts * (means - a.mean(0)) ** 2).sum(0) / (a.var(0) * len(a))
-    return dict(n_gated_dims=int(used.sum()), family_eta2_median=float(np.median(eta2)), n_family_dims=int((eta2 >= 0.1).sum()))
+from ebird_mae.explore import family_gate_share
 
 def sparsity(emb, table) -> dict:
     "Use of the sparse code: γ of the pooled code (CLS token and mean over patch tokens)."
@@ -38,7 +27,9 @@ def sparsity(emb, table) -> dict:
         rate = pd.DataFrame(act).groupby(table.family.values).mean()           # family × latent activation rate
         out[pool] = dict(median_active=float(np.median(act.sum(1))), mid_frac=float(((g > 0.1) & (g < 0.9)).mean()),
                          mean_gamma=float(g.mean()), dims_ever_active=int(act.any(0).sum()),
-                         family_rate_std=float(rate.std(axis=0).mean()), **family_share(act, table.family.values))
+                         family_rate_std=float(rate.std(axis=0).mean()))
+        fs = family_gate_share(g, table.family.values)   # η² of each gating dimension's on/off pattern by family
+        out[pool].update(n_gated_dims=fs['n_gating'], family_eta2_median=fs['eta2_median'], n_family_dims=fs['n_family_tied'])
     return out
 
 def main():
