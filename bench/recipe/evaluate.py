@@ -14,22 +14,20 @@ from ebird_mae.synth import default_dataset, make_synthetic_dataset, read_synthe
 from ebird_mae.embed import embed, pixel_features, random_encoder
 from ebird_mae.probe import probe_table
 from ebird_mae.models import load_model
-from ebird_mae.explore import family_gate_share
+from ebird_mae.explore import activation_summary, family_gate_share
 
 def sparsity(emb, table) -> dict:
-    "Use of the sparse code: γ of the pooled code (CLS token and mean over patch tokens)."
+    "Use of the sparse code: γ of the pooled code (CLS token and mean over patch tokens), through 03b's summaries."
     out = {}
     for pool in ('cls', 'mean'):
         k = f'gamma_{pool}'
         if k not in emb.names: continue
         g = np.asarray(emb[k], dtype=np.float32)
-        act = g > 0.5
-        rate = pd.DataFrame(act).groupby(table.family.values).mean()           # family × latent activation rate
-        out[pool] = dict(median_active=float(np.median(act.sum(1))), mid_frac=float(((g > 0.1) & (g < 0.9)).mean()),
-                         mean_gamma=float(g.mean()), dims_ever_active=int(act.any(0).sum()),
-                         family_rate_std=float(rate.std(axis=0).mean()))
-        fs = family_gate_share(g, table.family.values)   # η² of each gating dimension's on/off pattern by family
-        out[pool].update(n_gated_dims=fs['n_gating'], family_eta2_median=fs['eta2_median'], n_family_dims=fs['n_family_tied'])
+        s, fs = activation_summary(g), family_gate_share(g, table.family.values)
+        rate = pd.DataFrame(g > 0.5).groupby(table.family.values).mean()     # family × latent activation rate
+        out[pool] = dict(median_active=s['median_active_per_image'], mid_frac=s['undecided_frac'], mean_gamma=s['mean_gamma'],
+                         dims_ever_active=s['dims_ever_active'], family_rate_std=float(rate.std(axis=0).mean()),
+                         n_gated_dims=fs['n_gating'], family_eta2_median=fs['eta2_median'], n_family_dims=fs['n_family_tied'])
     return out
 
 def main():
