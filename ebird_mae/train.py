@@ -49,6 +49,10 @@ class TrainConfig:
     vsc:bool=True # spike-and-slab latent (MAE-VSC); False: a plain MAE
     latent_dim:int|None=None # VSC latent width; None: the encoder width
     alpha:float=VSCConfig.alpha # VSC prior probability that a latent dimension is active
+    spike:str='l0' # cost of the VSC gate: 'l0' (a deterministic gate's KL, linear in γ: `01_vsc`, "Why γ stays in the middle"; the main job's, see "The gate") or 'kl' (VSC's Bernoulli KL)
+    select:str=VSCConfig.select # the VSC on/off draw in training: 'relaxed' (VSC's) or 'straight_through' (hard 0/1, `01_vsc`)
+    gamma_init:float=VSCConfig.gamma_init # γ of every VSC gate at initialisation
+    gate_scale:float=4. # the VSC gates learn this many times faster than the rest (`vsc.SpikeSlabHead`; 1: VSC's head; 4 for the main job, see "The gate")
     kl_tokens:str=VSCConfig.kl_tokens # tokens whose KL counts: 'all' (CLS + visible patches) or 'cls' (the CLS token only)
     weight_prior:float=DEFAULT_WEIGHT_PRIOR # final weight of the KL term in the loss (`vsc.DEFAULT_WEIGHT_PRIOR`)
     prior_warmup_epochs:float=1.0 # the KL weight ramps linearly per iteration from 0 over this many epochs
@@ -158,7 +162,7 @@ def validate(self:TrainConfig):
     except (ValueError, TypeError) as e: raise ConfigError(f"TrainConfig.size/img_size/model_kwargs give a bad model: {e}") from e
     c.num('mask_ratio', 0, 1, hi_open=True)
     c.boolean('norm_pix_loss', 'vsc', 'progress', 'tensorboard', 'wandb')
-    c.pos_int('latent_dim', allow_none=True); c.num('alpha', 0, 1, lo_open=True, hi_open=True); c.choice('kl_tokens', ('cls', 'all'))
+    c.pos_int('latent_dim', allow_none=True); c.num('alpha', 0, 1, lo_open=True, hi_open=True); c.choice('kl_tokens', ('cls', 'all')); c.choice('spike', ('kl', 'l0')); c.choice('select', ('relaxed', 'straight_through')); c.num('gamma_init', 0, 1, lo_open=True, hi_open=True); c.num('gate_scale', 0, lo_open=True)
     c.num('weight_prior', 0); c.num('prior_warmup_epochs', 0); c.num('c_start', 0, lo_open=True); c.num('c_end', 0, lo_open=True)
     for f in ('batch_size', 'accum_iter', 'epochs'): c.pos_int(f)
     c.pos_int('max_steps', allow_none=True)
@@ -453,7 +457,8 @@ def build_model(cfg:TrainConfig) -> nn.Module:
     "A fresh model as `cfg` describes it (seeded by the caller)."
     mcfg = mae_config(cfg.size, **cfg.model_config_overrides())
     if not cfg.vsc: return MaskedAutoencoder(mcfg)
-    vcfg = VSCConfig(latent_dim=cfg.latent_dim, alpha=cfg.alpha, c=cfg.c_start, kl_tokens=cfg.kl_tokens)
+    vcfg = VSCConfig(latent_dim=cfg.latent_dim, alpha=cfg.alpha, c=cfg.c_start, kl_tokens=cfg.kl_tokens, spike=cfg.spike, select=cfg.select,
+                     gamma_init=cfg.gamma_init, gate_scale=cfg.gate_scale)
     if cfg.uses_views(): return get_arch('mae_vsc_views')(mcfg, vcfg, ViewsConfig(weight=cfg.views_weight, **cfg.views))
     return get_arch('mae_vsc')(mcfg, vcfg)
 
@@ -683,7 +688,7 @@ class Run:
 # %% ../nbs/02_train.ipynb #c7718731
 _RESUME_KEYS = ('size', 'img_size', 'model_kwargs', 'vsc', 'views_weight', 'views', 'crop_min_scale', 'latent_dim', 'batch_size', 'accum_iter', 'epochs', 'blr', 'lr',
                 'min_lr', 'warmup_epochs', 'weight_decay', 'seed', 'weight_prior', 'prior_warmup_epochs', 'c_start', 'c_end',
-                'mask_ratio', 'alpha', 'norm_pix_loss', 'data', 'in_memory_mb')
+                'mask_ratio', 'alpha', 'spike', 'select', 'gamma_init', 'gate_scale', 'kl_tokens', 'norm_pix_loss', 'data', 'in_memory_mb')
 
 def _resume_checkpoint(cfg, resume, out, main, world):
     "The checkpoint to resume from (or None), with warnings when the run will not equal an uninterrupted one."

@@ -162,7 +162,7 @@ def forward(self:MAEVSCViews,
     noise2 = torch.rand(imgs.shape[0], self.cfg.num_patches, generator=generator, device=imgs.device) if generator is not None else None
     lat2 = self.forward_encoder(v2, mask_ratio, noise2)[0]
     mu2, lv2, lg2 = self.vsc_head(lat2)
-    if v.code == 'z': a1, a2 = out.z, vsc_sample(mu2, lv2, lg2, c, generator)   # view 1's sample is the decoder's
+    if v.code == 'z': a1, a2 = out.z, vsc_sample(mu2, lv2, lg2, c, generator, self.vsc_cfg.select)   # view 1's sample is the decoder's
     else: a1, a2 = vsc_code(out.mu, out.log_gamma, 'gamma_mu'), vsc_code(mu2, lg2, 'gamma_mu')
     inv = info_nce(*(self.projector(pool_tokens(a, v.pool)) for a in (a1, a2)), temperature=v.temperature)
     d = vars(out); d['loss'] = out.loss + v.weight * inv

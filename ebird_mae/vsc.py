@@ -20,6 +20,8 @@ __all__ = ['LOGVAR_MAX', 'DEFAULT_WEIGHT_PRIOR', 'VSCConfig', 'vsc_kl', 'vsc_sel
 
 # %% ../nbs/01_vsc.ipynb #3d84d01e
 _VSC_CODES = ('gamma_mu', 'mu', 'mu_masked')
+_SPIKES = ('kl', 'l0')
+_SELECTS = ('relaxed', 'straight_through')
 
 @dataclass
 class VSCConfig:
@@ -27,9 +29,12 @@ class VSCConfig:
     latent_dim:int|None=None # latent width; None: the encoder width
     alpha:float=0.05 # prior probability that a latent dimension is active (the slab)
     c:float=50. # sharpness of the selection sigmoid when `forward` gets `c=None`
+    spike:str='kl' # cost of the on/off gate: 'kl' (VSC's Bernoulli KL, the default) or 'l0' (a deterministic gate's KL, γ·log((1−α)/α): linear in γ, see "Why γ stays in the middle")
+    select:str='relaxed' # the on/off draw in training: 'relaxed' (VSC's sigmoid(c(η+γ−1))) or 'straight_through' (a hard Bernoulli(γ) draw; γ's gradient passed straight through)
     kl_tokens:str='all' # tokens whose KL counts: 'all' (CLS + visible patches; the default, see the sweep below) or 'cls'
     code:str='gamma_mu' # deterministic code in eval: 'gamma_mu' (γ⊙μ), 'mu', or 'mu_masked' (μ where γ>½)
     gamma_init:float=0.5 # γ the head starts from (all dimensions, before training)
+    gate_scale:float=1. # the gate logit h is this multiple of the head's output, its weights started this much smaller: under Adam the gates learn `gate_scale`× faster (see "The spike-and-slab head")
 
     def __post_init__(self):
         ld = self.latent_dim
@@ -40,6 +45,13 @@ class VSCConfig:
                 raise ValueError(f"VSCConfig.{f} must be a probability strictly between 0 and 1, got {v!r}")
         if not isinstance(self.c, (int, float)) or isinstance(self.c, bool) or not self.c > 0 or math.isinf(self.c):
             raise ValueError(f"VSCConfig.c (selection sharpness) must be a finite number > 0, got {self.c!r}")
+        gs = self.gate_scale
+        if not isinstance(gs, (int, float)) or isinstance(gs, bool) or not 0 < gs < math.inf:
+            raise ValueError(f"VSCConfig.gate_scale must be a finite number > 0, got {gs!r}")
+        if self.spike not in _SPIKES:
+            raise ValueError(f"VSCConfig.spike must be one of {_SPIKES}, got {self.spike!r}")
+        if self.select not in _SELECTS:
+            raise ValueError(f"VSCConfig.select must be one of {_SELECTS}, got {self.select!r}")
         if self.kl_tokens not in ('cls', 'all'):
             raise ValueError(f"VSCConfig.kl_tokens must be 'cls' or 'all', got {self.kl_tokens!r}")
         if self.code not in _VSC_CODES:
@@ -52,10 +64,12 @@ LOGVAR_MAX = 30. # log σ² is clamped to [-LOGVAR_MAX, LOGVAR_MAX]
 def vsc_kl(mu:torch.Tensor, # (..., K) slab means
            logvar:torch.Tensor, # (..., K) slab log-variances log σ²
            log_gamma:torch.Tensor, # (..., K) log of the probability of being active, ≤ 0
-           alpha:float # prior probability of being active, in (0, 1)
+           alpha:float, # prior probability of being active, in (0, 1)
+           spike:str='kl' # 'kl': the Bernoulli KL; 'l0': γ·log((1−α)/α), the KL of a deterministic gate, linear in γ
           ) -> torch.Tensor:
     "KL of the spike-and-slab posterior to `α·N(0,1) + (1−α)·δ₀`, summed over the last dim: shape `(...)`, float32."
     if not 0 < alpha < 1: raise ValueError(f"alpha must be strictly between 0 and 1, got {alpha!r}")
+    if spike not in _SPIKES: raise ValueError(f"spike must be one of {_SPIKES}, got {spike!r}")
     with torch.autocast(mu.device.type, enabled=False):
         mu, logvar = mu.float(), logvar.float().clamp(-LOGVAR_MAX, LOGVAR_MAX)
         lg = log_gamma.float().clamp(max=0.)
@@ -63,8 +77,9 @@ def vsc_kl(mu:torch.Tensor, # (..., K) slab means
         one_m = (-torch.expm1(lg)).clamp_min(1e-7)  # 1 - γ
         slab = -0.5 * gamma * (1 + logvar - mu.pow(2) - logvar.exp())
         la = torch.tensor(math.log(alpha), dtype=torch.float32, device=lg.device)  # same float32 path as lg,
-        spike = one_m * (one_m.log() - (-torch.expm1(la)).log()) + gamma * (lg.clamp(min=_LOG_EPS) - la)  # so γ=α gives exactly 0
-        return (slab + spike).sum(-1)
+        if spike == 'l0': return (slab + gamma * (torch.log1p(-la.exp()) - la)).sum(-1)
+        bern = one_m * (one_m.log() - (-torch.expm1(la)).log()) + gamma * (lg.clamp(min=_LOG_EPS) - la)  # so γ=α gives exactly 0
+        return (slab + bern).sum(-1)
 
 # %% ../nbs/01_vsc.ipynb #cd1a1af4
 def _rand(kind, like:torch.Tensor, generator=None):
@@ -74,22 +89,26 @@ def _rand(kind, like:torch.Tensor, generator=None):
 
 def vsc_select(log_gamma:torch.Tensor, # (..., K) log γ
                c:float, # sharpness, > 0
-               generator:torch.Generator|None=None # for reproducible draws
+               generator:torch.Generator|None=None, # for reproducible draws
+               select:str='relaxed' # 'relaxed' or 'straight_through' (hard 0/1 forward, γ's gradient passed through; `c` unused)
               ) -> torch.Tensor:
-    "Relaxed Bernoulli(γ) selection `sigmoid(c(η + γ − 1))`, η ~ U(0,1); float32."
+    "Bernoulli(γ) selection from η ~ U(0,1): relaxed `sigmoid(c(η + γ − 1))`, or hard `η + γ > 1` with a straight-through gradient; float32."
     if not c > 0: raise ValueError(f"c (selection sharpness) must be > 0, got {c!r}")
-    eta = _rand('u', log_gamma, generator)
-    return torch.sigmoid(c * (eta + log_gamma.float().exp() - 1))
+    if select not in _SELECTS: raise ValueError(f"select must be one of {_SELECTS}, got {select!r}")
+    eta, g = _rand('u', log_gamma, generator), log_gamma.float().exp()
+    if select == 'relaxed': return torch.sigmoid(c * (eta + g - 1))
+    return (eta + g.detach() > 1).float() + (g - g.detach())   # value exactly 0 or 1; ∂/∂γ = 1
 
 def vsc_sample(mu:torch.Tensor, # (..., K) slab means
                logvar:torch.Tensor, # (..., K) slab log-variances
                log_gamma:torch.Tensor, # (..., K) log γ
                c:float, # sharpness of the selection
-               generator:torch.Generator|None=None # for reproducible draws
+               generator:torch.Generator|None=None, # for reproducible draws
+               select:str='relaxed' # the selection: 'relaxed' or 'straight_through' (`vsc_select`)
               ) -> torch.Tensor:
-    "Reparameterised spike-and-slab sample `z = sigmoid(c(η + γ − 1)) ⊙ (μ + σ ε)`; float32."
+    "Reparameterised spike-and-slab sample `z = selection ⊙ (μ + σ ε)` (relaxed: `sigmoid(c(η + γ − 1))`; or hard, `vsc_select`); float32."
     with torch.autocast(mu.device.type, enabled=False):
-        sel = vsc_select(log_gamma, c, generator)
+        sel = vsc_select(log_gamma, c, generator, select)
         eps = _rand('n', mu, generator)
         return sel * (mu.float() + (0.5 * logvar.float().clamp(-LOGVAR_MAX, LOGVAR_MAX)).exp() * eps)
 
@@ -132,21 +151,25 @@ class SpikeSlabHead(nn.Module):
     "Linear map of tokens to the spike-and-slab parameters `(μ, log σ², log γ)`, float32."
     def __init__(self, in_dim:int, # width of the encoder tokens
                  latent_dim:int, # latent width K
-                 gamma_init:float=0.5 # γ at initialisation
+                 gamma_init:float=0.5, # γ at initialisation
+                 gate_scale:float=1. # h = gate_scale × the linear map's gate output (weights and bias started `gate_scale`× smaller)
                 ):
         super().__init__()
-        self.latent_dim, self.gamma_init = latent_dim, gamma_init
+        self.latent_dim, self.gamma_init, self.gate_scale = latent_dim, gamma_init, gate_scale
         self.proj = nn.Linear(in_dim, 3 * latent_dim)
         self.reset_parameters()
 
     def reset_parameters(self):
         nn.init.normal_(self.proj.weight, std=.02)
         nn.init.zeros_(self.proj.bias)
-        with torch.no_grad(): self.proj.bias[2 * self.latent_dim:] = math.log(self.gamma_init)
+        with torch.no_grad():
+            self.proj.bias[2 * self.latent_dim:] = math.log(self.gamma_init) / self.gate_scale
+            if self.gate_scale != 1: self.proj.weight[2 * self.latent_dim:] /= self.gate_scale
 
     def forward(self, x:torch.Tensor # (..., in_dim) tokens
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         mu, logvar, h = self.proj(x).float().chunk(3, dim=-1)
+        if self.gate_scale != 1: h = h * self.gate_scale
         return mu, logvar.clamp(-LOGVAR_MAX, LOGVAR_MAX), -F.relu(-h)
 
 # %% ../nbs/01_vsc.ipynb #c704827b
@@ -155,7 +178,7 @@ class VSCOutput:
     "What a forward pass of `MAEVSC` returns."
     loss:torch.Tensor # scalar: loss_rec + prior_weight · loss_kl
     loss_rec:torch.Tensor # scalar: masked-patch MSE, as the plain MAE's loss
-    loss_kl:torch.Tensor # scalar, unweighted: KL per token (summed over dims), mean over counted tokens and batch
+    loss_kl:torch.Tensor # scalar, unweighted: KL per token (summed over dims; with `spike='l0'` the L0 form), mean over counted tokens and batch
     pred:torch.Tensor # (B, L, p·p·C) predicted patches
     mask:torch.Tensor # (B, L) 1 where hidden
     ids_restore:torch.Tensor # (B, L) restores image order
@@ -186,7 +209,7 @@ class MAEVSC(MaskedAutoencoder):
         self.vsc_cfg = vsc if vsc is not None else VSCConfig()  # read by `latent_dim` inside the parent's __init__
         if not isinstance(self.vsc_cfg, VSCConfig): raise ValueError(f"vsc must be a VSCConfig, got {type(vsc).__name__}")
         super().__init__(cfg, **kw)
-        self.vsc_head = SpikeSlabHead(self.cfg.embed_dim, self.latent_dim, self.vsc_cfg.gamma_init)
+        self.vsc_head = SpikeSlabHead(self.cfg.embed_dim, self.latent_dim, self.vsc_cfg.gamma_init, self.vsc_cfg.gate_scale)
 
     @property
     def latent_dim(self):
@@ -228,9 +251,9 @@ def forward(self:MAEVSC,
         noise = _rand('u', imgs.new_empty(imgs.shape[0], self.cfg.num_patches), generator)
     latent, mask, ids_restore = self.forward_encoder(imgs, mask_ratio, noise)
     mu, logvar, log_gamma = self.vsc_head(latent)
-    kl_tok = vsc_kl(mu, logvar, log_gamma, self.vsc_cfg.alpha)    # (B, 1+L_vis)
+    kl_tok = vsc_kl(mu, logvar, log_gamma, self.vsc_cfg.alpha, self.vsc_cfg.spike)    # (B, 1+L_vis)
     loss_kl = (kl_tok[:, 0] if self.vsc_cfg.kl_tokens == 'cls' else kl_tok).mean()
-    z = vsc_sample(mu, logvar, log_gamma, c, generator) if self.training else vsc_code(mu, log_gamma, self.vsc_cfg.code)
+    z = vsc_sample(mu, logvar, log_gamma, c, generator, self.vsc_cfg.select) if self.training else vsc_code(mu, log_gamma, self.vsc_cfg.code)
     pred = self.forward_decoder(z, ids_restore)
     loss_rec = self.forward_loss(imgs, pred, mask)
     return VSCOutput(loss_rec + prior_weight * loss_kl, loss_rec, loss_kl, pred, mask, ids_restore,
@@ -248,7 +271,7 @@ def encode(self:MAEVSC,
     code = self.vsc_cfg.code if code is None else code
     if code not in _VSC_CODES + ('z',): raise ValueError(f"code must be one of {_VSC_CODES + ('z',)}, got {code!r}")
     mu, logvar, log_gamma = self.vsc_head(self.forward_features(imgs))
-    z = (vsc_sample(mu, logvar, log_gamma, self.vsc_cfg.c, generator) if code == 'z'
+    z = (vsc_sample(mu, logvar, log_gamma, self.vsc_cfg.c, generator, self.vsc_cfg.select) if code == 'z'
          else vsc_code(mu, log_gamma, code))
     return pool_tokens(z, pool)
 

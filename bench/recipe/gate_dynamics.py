@@ -1,0 +1,46 @@
+"""Why a model's VSC gates sit between 0.1 and 0.9 (issue 11): the CLS dimensions whose γ is in (0.1, 0.9) on more than
+90 % of 300 default synthetic birds ("stuck"), their median γ at each given checkpoint, and the gradient on log γ of
+each loss term (reconstruction, weighted KL / L0 cost, weighted InfoNCE) summed over 4 training batches of 64, for the
+stuck, the on and the off dimensions (positive: pushes γ up).
+
+    python bench/recipe/gate_dynamics.py runs/pretrain/weights.safetensors [runs/pretrain/checkpoints/checkpoint-*.pth ...]
+"""
+import sys, numpy as np, torch
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent))
+import harness
+from ebird_mae.models import load_model
+from ebird_mae.train import load_checkpoint
+
+def cls_gamma(m, x):
+    with torch.no_grad(): return m.vsc_head(m.forward_features(x))[2].exp().numpy()[:, 0]
+
+def term_gradients(m, x, prior_weight, c=200., bs=64):
+    "Gradient of each loss term on log γ, summed over tokens and batches, per dimension (−∂L/∂log γ)."
+    m.train(); acc = {t: np.zeros(m.latent_dim) for t in ('rec', 'prior', 'inv')}
+    for b in range(len(x) // bs):
+        for t in acc:
+            out = m(x[b * bs:(b + 1) * bs], c=c, prior_weight=prior_weight, generator=torch.Generator().manual_seed(b))
+            out.log_gamma.retain_grad()
+            loss = dict(rec=out.loss_rec, prior=out.prior_weight * out.loss_kl,
+                        inv=m.views_cfg.weight * out.loss_inv if getattr(out, 'loss_inv', None) is not None else out.loss_rec * 0)[t]
+            m.zero_grad(); loss.backward()
+            acc[t] += (-out.log_gamma.grad).sum((0, 1)).numpy()
+    m.eval(); return acc
+
+def main(path, *checkpoints, n=300, prior_weight=3e-4):
+    torch.set_num_threads(2); torch.manual_seed(0)
+    m, _ = load_model(path); m.eval()
+    _, imgs = harness.data()
+    x = harness.to_input(imgs[np.sort(np.random.default_rng(0).choice(len(imgs), n, replace=False))])
+    g = cls_gamma(m, x)
+    groups = dict(stuck=((g > .1) & (g < .9)).mean(0) > .9, on=(g > .9).mean(0) > .5, off=(g < .1).mean(0) > .9)
+    print('CLS dimensions:', {k: int(v.sum()) for k, v in groups.items()})
+    for ck in checkpoints:
+        m.load_state_dict(load_checkpoint(ck)['model']); gc = cls_gamma(m, x)
+        print(f"{ck}: median γ of the stuck dims {np.median(gc[:, groups['stuck']]):.3f}; γ in (0.1, 0.9) {((gc > .1) & (gc < .9)).mean():.1%}")
+    if checkpoints: m, _ = load_model(path)
+    acc = term_gradients(m, x[:256], prior_weight)
+    for k, msk in groups.items():
+        print(f"{k:>5}: −∂L/∂log γ, mean over the group's dims:", {t: f"{v[msk].mean():+.2e}" for t, v in acc.items()})
+
+if __name__ == '__main__': main(*sys.argv[1:])
