@@ -1,7 +1,7 @@
 """Why a model's VSC gates sit between 0.1 and 0.9 (issue 11): the CLS dimensions whose γ is in (0.1, 0.9) on more than
 90 % of 300 default synthetic birds ("stuck"), their median γ at each given checkpoint, and the gradient on log γ of
 each loss term (reconstruction, weighted KL / L0 cost, weighted InfoNCE) summed over 4 training batches of 64, for the
-stuck, the on and the off dimensions (positive: pushes γ up).
+stuck, the on and the off dimensions (positive: pushes γ up); and the share of open gates at exactly γ = 1.
 
     python bench/recipe/gate_dynamics.py runs/pretrain/weights.safetensors [runs/pretrain/checkpoints/checkpoint-*.pth ...]
 """
@@ -13,6 +13,11 @@ from ebird_mae.train import load_checkpoint
 
 def cls_gamma(m, x):
     with torch.no_grad(): return m.vsc_head(m.forward_features(x))[2].exp().numpy()[:, 0]
+
+def saturated_share(g):
+    "Share of the open gates (γ > ½) at exactly γ = 1, where −ReLU(−h) passes no gradient to h."
+    on = g > .5
+    return float((g[on] == 1).mean()) if on.any() else 0.
 
 def term_gradients(m, x, prior_weight, c=200., bs=64):
     "Gradient of each loss term on log γ, summed over tokens and batches, per dimension (−∂L/∂log γ)."
@@ -35,6 +40,7 @@ def main(path, *checkpoints, n=300, prior_weight=3e-4):
     g = cls_gamma(m, x)
     groups = dict(stuck=((g > .1) & (g < .9)).mean(0) > .9, on=(g > .9).mean(0) > .5, off=(g < .1).mean(0) > .9)
     print('CLS dimensions:', {k: int(v.sum()) for k, v in groups.items()})
+    print(f"open CLS gates (γ > ½): {(g > .5).mean():.1%} of entries, {saturated_share(g):.0%} of them at exactly γ = 1 (no gradient through γ)")
     for ck in checkpoints:
         m.load_state_dict(load_checkpoint(ck)['model']); gc = cls_gamma(m, x)
         print(f"{ck}: median γ of the stuck dims {np.median(gc[:, groups['stuck']]):.3f}; γ in (0.1, 0.9) {((gc > .1) & (gc < .9)).mean():.1%}")
