@@ -20,7 +20,7 @@ from .core import (AMPS, AMP_DTYPES, DEVICES, file_lock, IMAGENET_MEAN, IMAGENET
                             atomic_write, atomic_write_text, denormalize, in_test)
 from .models import MAE_SIZES, STEMS, mae_config, get_arch, MaskedAutoencoder, save_weights
 from .views import ViewsConfig
-from .vsc import VSCConfig, DEFAULT_WEIGHT_PRIOR, c_schedule, prior_weight_schedule
+from .vsc import VSCConfig, DEFAULT_WEIGHT_PRIOR, SPIKES, SELECTS, KL_TOKENS, c_schedule, prior_weight_schedule
 from .viz import reconstruction_grid
 
 # %% auto #0
@@ -162,7 +162,9 @@ def validate(self:TrainConfig):
     except (ValueError, TypeError) as e: raise ConfigError(f"TrainConfig.size/img_size/model_kwargs give a bad model: {e}") from e
     c.num('mask_ratio', 0, 1, hi_open=True)
     c.boolean('norm_pix_loss', 'vsc', 'progress', 'tensorboard', 'wandb')
-    c.pos_int('latent_dim', allow_none=True); c.num('alpha', 0, 1, lo_open=True, hi_open=True); c.choice('kl_tokens', ('cls', 'all')); c.choice('spike', ('kl', 'l0')); c.choice('select', ('relaxed', 'straight_through')); c.num('gamma_init', 0, 1, lo_open=True, hi_open=True); c.num('gate_scale', 0, lo_open=True)
+    c.pos_int('latent_dim', allow_none=True); c.num('alpha', 0, 1, lo_open=True, hi_open=True)
+    c.choice('kl_tokens', KL_TOKENS); c.choice('spike', SPIKES); c.choice('select', SELECTS)
+    c.num('gamma_init', 0, 1, lo_open=True, hi_open=True); c.num('gate_scale', 0, lo_open=True)
     c.num('weight_prior', 0); c.num('prior_warmup_epochs', 0); c.num('c_start', 0, lo_open=True); c.num('c_end', 0, lo_open=True)
     for f in ('batch_size', 'accum_iter', 'epochs'): c.pos_int(f)
     c.pos_int('max_steps', allow_none=True)

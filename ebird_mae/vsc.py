@@ -15,13 +15,15 @@ from fastcore.basics import patch
 from .models import MAEConfig, mae_config, MaskedAutoencoder, register_arch, check_images, check_mask_ratio, pool_tokens
 
 # %% auto #0
-__all__ = ['LOGVAR_MAX', 'DEFAULT_WEIGHT_PRIOR', 'VSCConfig', 'vsc_kl', 'vsc_select', 'vsc_sample', 'vsc_code', 'c_schedule',
-           'prior_weight_schedule', 'SpikeSlabHead', 'VSCOutput', 'MAEVSC', 'create_mae_vsc', 'sparsity_stats']
+__all__ = ['SPIKES', 'SELECTS', 'KL_TOKENS', 'LOGVAR_MAX', 'DEFAULT_WEIGHT_PRIOR', 'VSCConfig', 'vsc_kl', 'vsc_select',
+           'vsc_sample', 'vsc_code', 'c_schedule', 'prior_weight_schedule', 'SpikeSlabHead', 'VSCOutput', 'MAEVSC',
+           'create_mae_vsc', 'sparsity_stats']
 
 # %% ../nbs/01_vsc.ipynb #3d84d01e
 _VSC_CODES = ('gamma_mu', 'mu', 'mu_masked')
-_SPIKES = ('kl', 'l0')
-_SELECTS = ('relaxed', 'straight_through')
+SPIKES = ('kl', 'l0') # gate costs (`VSCConfig.spike`)
+SELECTS = ('relaxed', 'straight_through') # on/off draws in training (`VSCConfig.select`)
+KL_TOKENS = ('cls', 'all') # tokens whose KL counts (`VSCConfig.kl_tokens`)
 
 @dataclass
 class VSCConfig:
@@ -48,11 +50,11 @@ class VSCConfig:
         gs = self.gate_scale
         if not isinstance(gs, (int, float)) or isinstance(gs, bool) or not 0 < gs < math.inf:
             raise ValueError(f"VSCConfig.gate_scale must be a finite number > 0, got {gs!r}")
-        if self.spike not in _SPIKES:
-            raise ValueError(f"VSCConfig.spike must be one of {_SPIKES}, got {self.spike!r}")
-        if self.select not in _SELECTS:
-            raise ValueError(f"VSCConfig.select must be one of {_SELECTS}, got {self.select!r}")
-        if self.kl_tokens not in ('cls', 'all'):
+        if self.spike not in SPIKES:
+            raise ValueError(f"VSCConfig.spike must be one of {SPIKES}, got {self.spike!r}")
+        if self.select not in SELECTS:
+            raise ValueError(f"VSCConfig.select must be one of {SELECTS}, got {self.select!r}")
+        if self.kl_tokens not in KL_TOKENS:
             raise ValueError(f"VSCConfig.kl_tokens must be 'cls' or 'all', got {self.kl_tokens!r}")
         if self.code not in _VSC_CODES:
             raise ValueError(f"VSCConfig.code must be one of {_VSC_CODES} (never a random sample), got {self.code!r}")
@@ -69,7 +71,7 @@ def vsc_kl(mu:torch.Tensor, # (..., K) slab means
           ) -> torch.Tensor:
     "KL of the spike-and-slab posterior to `α·N(0,1) + (1−α)·δ₀`, summed over the last dim: shape `(...)`, float32."
     if not 0 < alpha < 1: raise ValueError(f"alpha must be strictly between 0 and 1, got {alpha!r}")
-    if spike not in _SPIKES: raise ValueError(f"spike must be one of {_SPIKES}, got {spike!r}")
+    if spike not in SPIKES: raise ValueError(f"spike must be one of {SPIKES}, got {spike!r}")
     with torch.autocast(mu.device.type, enabled=False):
         mu, logvar = mu.float(), logvar.float().clamp(-LOGVAR_MAX, LOGVAR_MAX)
         lg = log_gamma.float().clamp(max=0.)
@@ -94,7 +96,7 @@ def vsc_select(log_gamma:torch.Tensor, # (..., K) log γ
               ) -> torch.Tensor:
     "Bernoulli(γ) selection from η ~ U(0,1): relaxed `sigmoid(c(η + γ − 1))`, or hard `η + γ > 1` with a straight-through gradient; float32."
     if not c > 0: raise ValueError(f"c (selection sharpness) must be > 0, got {c!r}")
-    if select not in _SELECTS: raise ValueError(f"select must be one of {_SELECTS}, got {select!r}")
+    if select not in SELECTS: raise ValueError(f"select must be one of {SELECTS}, got {select!r}")
     eta, g = _rand('u', log_gamma, generator), log_gamma.float().exp()
     if select == 'relaxed': return torch.sigmoid(c * (eta + g - 1))
     return (eta + g.detach() > 1).float() + (g - g.detach())   # value exactly 0 or 1; ∂/∂γ = 1
@@ -164,7 +166,7 @@ class SpikeSlabHead(nn.Module):
         nn.init.zeros_(self.proj.bias)
         with torch.no_grad():
             self.proj.bias[2 * self.latent_dim:] = math.log(self.gamma_init) / self.gate_scale
-            if self.gate_scale != 1: self.proj.weight[2 * self.latent_dim:] /= self.gate_scale
+            self.proj.weight[2 * self.latent_dim:] /= self.gate_scale   # exact for 1
 
     def forward(self, x:torch.Tensor # (..., in_dim) tokens
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

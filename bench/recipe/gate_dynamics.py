@@ -23,13 +23,13 @@ def term_gradients(m, x, prior_weight, c=200., bs=64):
     "Gradient of each loss term on log γ, summed over tokens and batches, per dimension (−∂L/∂log γ)."
     m.train(); acc = {t: np.zeros(m.latent_dim) for t in ('rec', 'prior', 'inv')}
     for b in range(len(x) // bs):
-        for t in acc:
-            out = m(x[b * bs:(b + 1) * bs], c=c, prior_weight=prior_weight, generator=torch.Generator().manual_seed(b))
-            out.log_gamma.retain_grad()
-            loss = dict(rec=out.loss_rec, prior=out.prior_weight * out.loss_kl,
-                        inv=m.views_cfg.weight * out.loss_inv if getattr(out, 'loss_inv', None) is not None else out.loss_rec * 0)[t]
-            m.zero_grad(); loss.backward()
-            acc[t] += (-out.log_gamma.grad).sum((0, 1)).numpy()
+        out = m(x[b * bs:(b + 1) * bs], c=c, prior_weight=prior_weight, generator=torch.Generator().manual_seed(b))
+        inv = getattr(out, 'loss_inv', None)
+        terms = dict(rec=out.loss_rec, prior=out.prior_weight * out.loss_kl, inv=m.views_cfg.weight * inv if inv is not None else None)
+        for t, loss in terms.items():
+            if loss is None: continue
+            g, = torch.autograd.grad(loss, out.log_gamma, retain_graph=True)
+            acc[t] += (-g).sum((0, 1)).numpy()
     m.eval(); return acc
 
 def main(path, *checkpoints, n=300, prior_weight=3e-4):
@@ -41,10 +41,11 @@ def main(path, *checkpoints, n=300, prior_weight=3e-4):
     groups = dict(stuck=((g > .1) & (g < .9)).mean(0) > .9, on=(g > .9).mean(0) > .5, off=(g < .1).mean(0) > .9)
     print('CLS dimensions:', {k: int(v.sum()) for k, v in groups.items()})
     print(f"open CLS gates (γ > ½): {(g > .5).mean():.1%} of entries, {saturated_share(g):.0%} of them at exactly γ = 1 (no gradient through γ)")
+    final = {k: v.clone() for k, v in m.state_dict().items()} if checkpoints else None
     for ck in checkpoints:
         m.load_state_dict(load_checkpoint(ck)['model']); gc = cls_gamma(m, x)
         print(f"{ck}: median γ of the stuck dims {np.median(gc[:, groups['stuck']]):.3f}; γ in (0.1, 0.9) {((gc > .1) & (gc < .9)).mean():.1%}")
-    if checkpoints: m, _ = load_model(path)
+    if final is not None: m.load_state_dict(final)
     acc = term_gradients(m, x[:256], prior_weight)
     for k, msk in groups.items():
         print(f"{k:>5}: −∂L/∂log γ, mean over the group's dims:", {t: f"{v[msk].mean():+.2e}" for t, v in acc.items()})
