@@ -15,8 +15,9 @@ from .viz import plot_latent_bars, plot_rankings, image_grid, plot_trait_corr
 __all__ = ['RANKINGS', 'CIRCULAR_TRAITS', 'LinearHead', 'close_names', 'check_family', 'pool_by_name', 'rank_weight',
            'rank_contribution', 'rank_softmax_grad', 'rank_gamma_enrichment', 'rank_relevance_grad', 'FamilyRankings',
            'family_rankings', 'top_k_sets', 'n_union', 'subspace_quality', 'ablation', 'jaccard', 'topk_stability',
-           'trait_table', 'trait_correlations', 'distinguishing_traits', 'top_activating', 'headline_table',
-           'decoder_tokens', 'traverse', 'read_rgb', 'KeyFeatureView', 'fit_head', 'key_feature_report', 'trait_r2']
+           'key_latent_activity', 'trait_table', 'trait_correlations', 'distinguishing_traits', 'top_activating',
+           'headline_table', 'decoder_tokens', 'traverse', 'read_rgb', 'KeyFeatureView', 'fit_head',
+           'key_feature_report', 'trait_r2']
 
 # %% ../nbs/06_key_features.ipynb #c685329a
 @dataclass
@@ -302,6 +303,23 @@ def topk_stability(score_fn, # rows (an index array into `table`) → families �
         boot = top_k_sets(score_fn(np.concatenate([rng.choice(g, len(g)) for g in groups])), k)
         for f in full: J[f].append(jaccard(full[f], boot.get(f, [])))
     return pd.DataFrame({f: dict(jaccard_mean=np.mean(v), jaccard_lo=_interval(v)[0]) for f, v in J.items()}).T
+
+# %% ../nbs/06_key_features.ipynb #5940e5b9
+def key_latent_activity(keys:dict, # family → its key latents (`top_k_sets`)
+                        G, # (N, K) γ per image
+                        families, # N family names
+                        threshold:float=0.5 # a latent is on where γ > threshold
+                       ) -> pd.DataFrame:
+    "Per family: the share of its images in which each key latent is on (mean over the keys), their mean γ, and how many keys are on in most of its images."
+    G, families = np.asarray(G, np.float64), np.asarray(families)
+    if G.shape[0] != len(families): raise ValueError(f"G has {G.shape[0]} rows for {len(families)} family labels")
+    rows = {}
+    for f, dims in keys.items():
+        g = G[families == f][:, list(dims)]
+        if not len(g): raise KeyError(f"family {f!r} has no images in `families`")
+        on = (g > threshold).mean(0)
+        rows[f] = dict(on_share=float(on.mean()), mean_gamma=float(g.mean()), keys_on_in_most=int((on > 0.5).sum()), n_keys=len(dims))
+    return pd.DataFrame(rows).T.astype({'keys_on_in_most': int, 'n_keys': int})
 
 # %% ../nbs/06_key_features.ipynb #a18b5db8
 CIRCULAR_TRAITS = ('plumage_hue', 'accent_hue')
