@@ -17,16 +17,19 @@ from .models import MAEConfig, mae_config, register_arch, pool_tokens, POOLS
 from .vsc import VSCConfig, MAEVSC, VSCOutput, vsc_code, vsc_sample
 
 # %% auto #0
-__all__ = ['ViewsConfig', 'colour_maps', 'random_views', 'info_nce', 'ViewsOutput', 'MAEVSCViews', 'create_mae_vsc_views']
+__all__ = ['VIEW_CODES', 'ViewsConfig', 'colour_maps', 'random_views', 'info_nce', 'ViewsOutput', 'MAEVSCViews', 'open_code',
+           'create_mae_vsc_views']
 
 # %% ../nbs/01c_views.ipynb #05bd26f4
+VIEW_CODES = ('gamma_mu', 'z', 'open')
+
 @dataclass
 class ViewsConfig:
     "The cross-view consistency term of an MAE-VSC (`MAEVSCViews`)."
     weight:float=1.0 # weight of the InfoNCE term in the loss
     temperature:float=0.2 # InfoNCE temperature
     pool:str='mean' # pooled code the views must agree on: 'mean' (of the visible patch tokens) or 'cls'
-    code:str='gamma_mu' # the code pooled: 'gamma_mu' (deterministic γ⊙μ) or 'z' (the spike-and-slab sample, so what the views share must pass through selected dimensions)
+    code:str='gamma_mu' # the code pooled: 'gamma_mu' (deterministic γ⊙μ), 'z' (the spike-and-slab sample, so what the views share must pass through selected dimensions) or 'open' (μ of the open gates only, `open_code`)
     proj_hidden:int=512 # projector hidden width
     proj_dim:int=128 # projector output width
     crop_min_scale:float=0.35 # smallest crop area fraction of a view
@@ -43,7 +46,7 @@ class ViewsConfig:
         if not self.weight >= 0: bad('weight', '>= 0')
         if not self.temperature > 0: bad('temperature', '> 0')
         if self.pool not in POOLS: bad('pool', f"one of {POOLS}")
-        if self.code not in ('gamma_mu', 'z'): bad('code', "'gamma_mu' or 'z'")
+        if self.code not in VIEW_CODES: bad('code', f"one of {VIEW_CODES}")
         if not 0 < self.crop_min_scale <= 1: bad('crop_min_scale', 'in (0, 1]')
         if not 0 <= self.gray_p <= 1: bad('gray_p', 'a probability')
         if not 0 <= self.hue <= 0.5: bad('hue', 'in [0, 0.5] turns')
@@ -163,10 +166,20 @@ def forward(self:MAEVSCViews,
     lat2 = self.forward_encoder(v2, mask_ratio, noise2)[0]
     mu2, lv2, lg2 = self.vsc_head(lat2)
     if v.code == 'z': a1, a2 = out.z, vsc_sample(mu2, lv2, lg2, c, generator, self.vsc_cfg.select)   # view 1's sample is the decoder's
+    elif v.code == 'open': a1, a2 = open_code(out.mu, out.log_gamma), open_code(mu2, lg2)
     else: a1, a2 = vsc_code(out.mu, out.log_gamma, 'gamma_mu'), vsc_code(mu2, lg2, 'gamma_mu')
     inv = info_nce(*(self.projector(pool_tokens(a, v.pool)) for a in (a1, a2)), temperature=v.temperature)
     d = vars(out); d['loss'] = out.loss + v.weight * inv
     return ViewsOutput(**d, loss_inv=inv)
+
+# %% ../nbs/01c_views.ipynb #a07f40ea
+def open_code(mu:torch.Tensor, # slab means
+              log_gamma:torch.Tensor # log γ of the same shape
+             ) -> torch.Tensor:
+    "μ where γ > ½ and 0 elsewhere; backward: ∂/∂μ = 1[γ > ½], ∂/∂γ = μ (as for γ⊙μ, straight through the threshold)."
+    g = log_gamma.exp()
+    hard = (g > 0.5).to(g.dtype)
+    return mu * (hard + g - g.detach())
 
 # %% ../nbs/01c_views.ipynb #9dba9fed
 def create_mae_vsc_views(size:str='tiny', # a name from `MAE_SIZES`
