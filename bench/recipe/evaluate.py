@@ -8,8 +8,9 @@ the same 10,000 images of the 16 families with N species each instead of 5, into
 much of the unseen-species probe is set by the number of species a family is learnt from; `--sparsity_only` embeds
 and reports the sparse code's use without the probes, about a minute; `--unseen_seeds N` adds N − 1 further
 species-held-out splits (seeds 1 … N−1, each holding out other species) and reports every feature's unseen accuracy
-averaged over the N splits, in CSV.seeds.csv: one split holds out 16 of the 80 species, so its accuracy moves by
-± 0.05 with the choice of species; the mean over 5 splits is the number to compare recipes by)"""
+averaged over the N splits, in CSV.seeds.csv: one split holds out 16 of the 80 species, so its accuracy moves with
+the choice of species (sd 0.02–0.03 over 5 splits on the main job's codes); the mean over 5 splits is the number to
+compare recipes by)"""
 import sys, json, argparse, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -34,8 +35,8 @@ def sparsity(emb, table) -> dict:
     return out
 
 def gate_split(emb) -> dict:
-    """The pooled code split by its gates: `mu_masked_*` (μ where γ > ½: the sparse code the decoder reads, closed
-    dimensions exactly 0) and `gamma_mu_closed_*` (γ⊙μ of the closed dimensions only). A standardised probe rescales
+    """The pooled code split by its gates: `mu_masked_*` (μ where γ > ½, closed dimensions exactly 0: what the
+    decoder's sample keeps) and `gamma_mu_closed_*` (γ⊙μ of the closed dimensions only). A standardised probe rescales
     every column to unit variance, so γ⊙μ of a gate at γ = 0.001 reads as well as an open one: the pair says how much of
     the γ⊙μ probe is carried by the gates that are on."""
     out = {}
