@@ -177,9 +177,8 @@ def open_code(mu:torch.Tensor, # slab means
               log_gamma:torch.Tensor # log γ of the same shape
              ) -> torch.Tensor:
     "μ where γ > ½ and 0 elsewhere; backward: ∂/∂μ = 1[γ > ½], ∂/∂γ = μ (as for γ⊙μ, straight through the threshold)."
-    g = log_gamma.exp()
-    hard = (g > 0.5).to(g.dtype)
-    return mu * (hard + g - g.detach())
+    g = log_gamma.float().exp()
+    return vsc_code(mu, log_gamma, 'mu_masked') + mu.float() * (g - g.detach())   # the value is vsc_code's; the second term adds γ's gradient
 
 # %% ../nbs/01c_views.ipynb #9dba9fed
 def create_mae_vsc_views(size:str='tiny', # a name from `MAE_SIZES`
