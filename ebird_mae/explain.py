@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import autocast, in_test
 from .models import MaskedAutoencoder
+from .vsc import gate_on
 
 # %% auto #0
 __all__ = ['EXPLAINERS', 'TRAIT_PARTS', 'resolve_targets', 'prepare_images', 'head_classes', 'Explainee', 'record_attention',
@@ -288,7 +289,7 @@ def code_forward(model, tokens, ops):
     with ops.gate_context():
         lg = -F.relu(-F.linear(t, W[2 * K:].to(t.dtype), b[2 * K:].to(t.dtype)).float())
     code = model.vsc_cfg.code
-    gate = lg.exp() if code == 'gamma_mu' else torch.ones_like(mu) if code == 'mu' else (lg > math.log(0.5)).float()
+    gate = lg.exp() if code == 'gamma_mu' else torch.ones_like(mu) if code == 'mu' else gate_on(lg).float()
     return ops.gate(mu, gate)
 
 def linear_of(head:nn.Module) -> nn.Linear|None:

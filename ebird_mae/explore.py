@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from .core import atomic_write, atomic_write_text, atomic_write_bytes, in_test
 from .embed import Embeddings
+from .vsc import GATE_ON
 from . import viz
 
 # %% auto #0
@@ -20,7 +21,7 @@ __all__ = ['PROJECTIONS', 'HOVER_COLS', 'activation_summary', 'family_activation
 
 # %% ../nbs/03b_explore.ipynb #91f80602
 def activation_summary(G, # (N, K) γ (activation probabilities), NaN rows ignored
-                       threshold:float=0.5 # active when γ > threshold
+                       threshold:float=GATE_ON # active when γ > threshold
                       ) -> dict:
     "`rate` (K,) per-dimension activation rate, `n_active` (N,) active dims per image, and scalar summaries."
     G = np.asarray(G, np.float32); G = G[np.isfinite(G).all(1)]
@@ -40,7 +41,7 @@ def family_activation(G, # (N, K) γ
     t = table.iloc[np.flatnonzero(ok)]
     key = pd.MultiIndex.from_arrays([t['order'].astype(str).values, t['family'].astype(str).values], names=['order', 'family'])
     M = pd.DataFrame(G[ok], index=key).groupby(level=[0, 1]).mean().sort_index()
-    R = pd.DataFrame(G[ok] > .5, index=key).groupby(level=[0, 1]).mean().sort_index()
+    R = pd.DataFrame(G[ok] > GATE_ON, index=key).groupby(level=[0, 1]).mean().sort_index()
     used = R.columns[(R.max(axis=0) >= min_rate).values]
     M = M[used]
     peak = M.values.argmax(0)
@@ -49,7 +50,7 @@ def family_activation(G, # (N, K) γ
 # %% ../nbs/03b_explore.ipynb #69a17d9b
 def family_gate_share(G, # (N, K) γ
                       family, # (N,) family of each row
-                      threshold:float=0.5, # a gate is on when γ > threshold
+                      threshold:float=GATE_ON, # a gate is on when γ > threshold
                       min_rate:float=0.01, # a dimension gates when it is on in at least this share of images, and off in as many
                       eta2_min:float=0.1, # a gating dimension counts as family-tied when the family explains this share of its on/off variance
                      ) -> dict:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
 from fastcore.basics import patch_to
+from .vsc import GATE_ON
 from .viz import plot_latent_bars, plot_rankings, image_grid, plot_trait_corr
 
 # %% auto #0
@@ -308,7 +309,7 @@ def topk_stability(score_fn, # rows (an index array into `table`) → families �
 def key_latent_activity(keys:dict, # family → its key latents (`top_k_sets`)
                         G, # (N, K) γ per image
                         families, # N family names
-                        threshold:float=0.5 # a latent is on where γ > threshold
+                        threshold:float=GATE_ON # a latent is on where γ > threshold
                        ) -> pd.DataFrame:
     "Per family: the share of its images in which each key latent is on (mean over the keys), their mean γ, and how many keys are on in most of its images."
     G, families = np.asarray(G, np.float64), np.asarray(families)

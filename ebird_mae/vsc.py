@@ -15,9 +15,9 @@ from fastcore.basics import patch
 from .models import MAEConfig, mae_config, MaskedAutoencoder, register_arch, check_images, check_mask_ratio, pool_tokens
 
 # %% auto #0
-__all__ = ['SPIKES', 'SELECTS', 'KL_TOKENS', 'LOGVAR_MAX', 'DEFAULT_WEIGHT_PRIOR', 'VSCConfig', 'vsc_kl', 'vsc_select',
-           'vsc_sample', 'vsc_code', 'c_schedule', 'prior_weight_schedule', 'SpikeSlabHead', 'VSCOutput', 'MAEVSC',
-           'create_mae_vsc', 'sparsity_stats']
+__all__ = ['SPIKES', 'SELECTS', 'KL_TOKENS', 'LOGVAR_MAX', 'GATE_ON', 'DEFAULT_WEIGHT_PRIOR', 'VSCConfig', 'vsc_kl', 'vsc_select',
+           'vsc_sample', 'gate_on', 'vsc_code', 'c_schedule', 'prior_weight_schedule', 'SpikeSlabHead', 'VSCOutput',
+           'MAEVSC', 'create_mae_vsc', 'sparsity_stats']
 
 # %% ../nbs/01_vsc.ipynb #3d84d01e
 _VSC_CODES = ('gamma_mu', 'mu', 'mu_masked')
@@ -115,6 +115,13 @@ def vsc_sample(mu:torch.Tensor, # (..., K) slab means
         return sel * (mu.float() + (0.5 * logvar.float().clamp(-LOGVAR_MAX, LOGVAR_MAX)).exp() * eps)
 
 # %% ../nbs/01_vsc.ipynb #e8a3c6a7
+GATE_ON = 0.5 # a dimension is on where its gate γ > GATE_ON: the one threshold behind every "active" count, mask and rate
+
+def gate_on(log_gamma:torch.Tensor # log γ, any shape
+           ) -> torch.Tensor:
+    "Where the gate is on (γ > `GATE_ON`), as a bool tensor."
+    return log_gamma.float() > math.log(GATE_ON)
+
 def vsc_code(mu:torch.Tensor, # (..., K) slab means
              log_gamma:torch.Tensor, # (..., K) log γ
              code:str='gamma_mu' # 'gamma_mu' (γ⊙μ), 'mu', or 'mu_masked' (μ where γ > ½)
@@ -123,7 +130,7 @@ def vsc_code(mu:torch.Tensor, # (..., K) slab means
     mu = mu.float()
     if code == 'gamma_mu': return log_gamma.float().exp() * mu
     if code == 'mu': return mu
-    if code == 'mu_masked': return mu * (log_gamma.float() > math.log(0.5))
+    if code == 'mu_masked': return mu * gate_on(log_gamma)
     raise ValueError(f"code must be one of {_VSC_CODES}, got {code!r}")
 
 # %% ../nbs/01_vsc.ipynb #db4cb024
@@ -197,7 +204,7 @@ class VSCOutput:
         lg = (self.log_gamma[:, :1] if self.kl_tokens == 'cls' else self.log_gamma).detach().float()
         kl = self.loss_kl.detach().float()
         return dict(loss=self.loss.detach().float(), loss_rec=self.loss_rec.detach().float(), loss_kl=kl,
-                    weighted_prior=self.prior_weight * kl, active_frac=(lg > math.log(0.5)).float().mean(), mean_gamma=lg.exp().mean())
+                    weighted_prior=self.prior_weight * kl, active_frac=gate_on(lg).float().mean(), mean_gamma=lg.exp().mean())
 
 # %% ../nbs/01_vsc.ipynb #fc767d90
 @register_arch('mae_vsc')
@@ -282,7 +289,7 @@ def sparsity_stats(log_gamma:torch.Tensor # (..., K) log γ; leading dims are sa
                   ) -> dict:
     "`active_frac` (mean fraction of dims with γ > ½ per sample), `mean_gamma`, `dim_activation` (K,), `n_active` per sample."
     lg = log_gamma.detach().float().reshape(-1, log_gamma.shape[-1])
-    active = (lg > math.log(0.5)).float()
+    active = gate_on(lg).float()
     return dict(active_frac=active.mean().item(), mean_gamma=lg.exp().mean().item(),
                 dim_activation=active.mean(0), n_active=active.sum(1))
 

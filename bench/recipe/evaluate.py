@@ -18,6 +18,7 @@ from ebird_mae.synth import default_dataset, make_synthetic_dataset, read_synthe
 from ebird_mae.embed import embed, pixel_features, random_encoder
 from ebird_mae.probe import probe_table
 from ebird_mae.models import load_model
+from ebird_mae.vsc import GATE_ON
 from ebird_mae.explore import activation_summary, family_gate_share
 
 def sparsity(emb, table) -> dict:
@@ -28,7 +29,7 @@ def sparsity(emb, table) -> dict:
         if k not in emb.names: continue
         g = np.asarray(emb[k], dtype=np.float32)
         s, fs = activation_summary(g), family_gate_share(g, table.family.values)
-        rate = pd.DataFrame(g > 0.5).groupby(table.family.values).mean()     # family × latent activation rate
+        rate = pd.DataFrame(g > GATE_ON).groupby(table.family.values).mean()     # family × latent activation rate
         out[pool] = dict(median_active=s['median_active_per_image'], mid_frac=s['undecided_frac'], mean_gamma=s['mean_gamma'],
                          dims_ever_active=s['dims_ever_active'], family_rate_std=float(rate.std(axis=0).mean()),
                          n_gated_dims=fs['n_gating'], family_eta2_median=fs['eta2_median'], n_family_dims=fs['n_family_tied'])
@@ -42,7 +43,7 @@ def gate_split(emb) -> dict:
     out = {}
     for pool in ('cls', 'mean'):
         if f'gamma_{pool}' not in emb.names or f'mu_{pool}' not in emb.names: continue
-        on = np.asarray(emb[f'gamma_{pool}'], np.float32) > 0.5
+        on = np.asarray(emb[f"gamma_{pool}"], np.float32) > GATE_ON
         out[f'mu_masked_{pool}'] = np.asarray(emb[f'mu_{pool}'], np.float32) * on
         out[f'gamma_mu_closed_{pool}'] = np.asarray(emb[f'gamma_mu_{pool}'], np.float32) * ~on
     return out

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
-from ebird_mae.vsc import create_mae_vsc, vsc_code, VSCConfig
+from ebird_mae.vsc import create_mae_vsc, vsc_code, VSCConfig, gate_on
 from ebird_mae.models import save_weights
 import torchvision.transforms.v2.functional as TF
 
@@ -91,7 +91,7 @@ for step in range(a.steps):
     torch.nn.utils.clip_grad_norm_(params, 3.0); opt.step()
     if step % 50 == 0 or step == a.steps - 1:
         r = dict(step=step, loss=float(loss.detach()), rec=float(o1.loss_rec), kl=float(o1.loss_kl), inv=float(inv.detach()),
-                 gamma=float(o1.log_gamma.exp().mean()), act=float((o1.log_gamma.exp() > .5).float().mean()), s=round(time.time() - t0))
+                 gamma=float(o1.log_gamma.exp().mean()), act=float(gate_on(o1.log_gamma).float().mean()), s=round(time.time() - t0))
         print(json.dumps(r), flush=True); log.append(r)
 out = harness.EXP / 'runs' / a.name; out.mkdir(parents=True, exist_ok=True)
 save_weights(model.eval(), out / 'weights.safetensors')

@@ -9,6 +9,7 @@ import sys, numpy as np, torch
 sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent))
 import harness
 from ebird_mae.models import load_model
+from ebird_mae.vsc import GATE_ON
 from ebird_mae.train import load_checkpoint
 
 def cls_gamma(m, x):
@@ -16,7 +17,7 @@ def cls_gamma(m, x):
 
 def saturated_share(g):
     "Share of the open gates (γ > ½) at exactly γ = 1, where −ReLU(−h) passes no gradient to h."
-    on = g > .5
+    on = g > GATE_ON
     return float((g[on] == 1).mean()) if on.any() else 0.
 
 def term_gradients(m, x, prior_weight, c=200., bs=64):
@@ -40,7 +41,7 @@ def main(path, *checkpoints, n=300, prior_weight=3e-4):
     g = cls_gamma(m, x)
     groups = dict(stuck=((g > .1) & (g < .9)).mean(0) > .9, on=(g > .9).mean(0) > .5, off=(g < .1).mean(0) > .9)
     print('CLS dimensions:', {k: int(v.sum()) for k, v in groups.items()})
-    print(f"open CLS gates (γ > ½): {(g > .5).mean():.1%} of entries, {saturated_share(g):.0%} of them at exactly γ = 1 (no gradient through γ)")
+    print(f"open CLS gates (γ > ½): {(g > GATE_ON).mean():.1%} of entries, {saturated_share(g):.0%} of them at exactly γ = 1 (no gradient through γ)")
     final = {k: v.clone() for k, v in m.state_dict().items()} if checkpoints else None
     for ck in checkpoints:
         m.load_state_dict(load_checkpoint(ck)['model']); gc = cls_gamma(m, x)

@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.decomposition import PCA
 from ebird_mae.core import autocast
+from ebird_mae.vsc import GATE_ON
 EXP = Path(os.environ.get('RECIPE_OUT', Path(__file__).resolve().parent / '_out')); EXP.mkdir(parents=True, exist_ok=True)
 
 def data(img_size=64):
@@ -91,7 +92,7 @@ def features(model, imgs, layers=(2, 4), bs=500, device='cpu'):
 def sparsity(F):
     if 'gamma_cls' not in F: return {}
     g = F['gamma_cls']; gm = F['gamma_mean']
-    return dict(n_active_cls_median=float(np.median((g > .5).sum(1))), n_active_mean_median=float(np.median((gm > .5).sum(1))),
+    return dict(n_active_cls_median=float(np.median((g > GATE_ON).sum(1))), n_active_mean_median=float(np.median((gm > GATE_ON).sum(1))),
                 mid_frac_cls=float(((g > .1) & (g < .9)).mean()), mean_gamma_cls=float(g.mean()))
 
 def pixel_baseline(df, imgs):
