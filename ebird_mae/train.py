@@ -1004,7 +1004,7 @@ def _find_run(run_dir) -> Path|None:
     return None
 
 def main_job_model(run_dir:str|os.PathLike=MAIN_JOB_DIR, # the main job's output folder
-                   quick_epochs:float|None=None, # epochs of the stand-in when the main job has not run; None: 2 (under `nbdev_test`: 60 steps of 1 epoch, the suite's time budget)
+                   quick_epochs:float|None=None, # epochs of the stand-in when the main job has not run; None: 2 (under `nbdev_test`: 30 steps of 1 epoch, the suite's time budget)
                    cache_dir:str|os.PathLike|None=None, # where the stand-in is kept (default: ~/.cache/ebird_mae/quick-model-…)
                    **overrides # `TrainConfig` fields for the stand-in
                   ) -> tuple[nn.Module, dict, str]:
@@ -1015,7 +1015,7 @@ def main_job_model(run_dir:str|os.PathLike=MAIN_JOB_DIR, # the main job's output
         model, mcfg = load_model(run/'weights.safetensors')
         return model.eval(), mcfg, f"main job ({run})"
     if quick_epochs is None: quick_epochs = 1 if in_test() else 2
-    if in_test(): overrides = {'max_steps': 60, **overrides}
+    if in_test(): overrides = {'max_steps': 30, **overrides}
     cfg = TrainConfig(epochs=int(max(1, math.ceil(quick_epochs))), progress=False, tensorboard=False, recon_every=0, **overrides)
     key = hashlib.sha1(json.dumps({k: v for k, v in cfg.to_dict().items() if k != 'output_dir'}, sort_keys=True).encode()).hexdigest()[:10]
     d = Path(cache_dir) if cache_dir else Path('~/.cache/ebird_mae').expanduser()/f'quick-model-{key}'
