@@ -17,8 +17,8 @@ from .models import MAEConfig, mae_config, register_arch, pool_tokens, POOLS
 from .vsc import VSCConfig, MAEVSC, VSCOutput, vsc_code, vsc_sample
 
 # %% auto #0
-__all__ = ['VIEW_CODES', 'ViewsConfig', 'colour_maps', 'random_views', 'info_nce', 'ViewsOutput', 'MAEVSCViews', 'open_code',
-           'create_mae_vsc_views']
+__all__ = ['VIEW_CODES', 'ViewsConfig', 'colour_maps', 'random_views', 'info_nce', 'nn_info_nce', 'ViewsOutput', 'MAEVSCViews',
+           'open_code', 'create_mae_vsc_views']
 
 # %% ../nbs/01c_views.ipynb #05bd26f4
 VIEW_CODES = ('gamma_mu', 'z', 'open')
@@ -38,6 +38,7 @@ class ViewsConfig:
     saturation:tuple=(0.5, 1.5) # saturation factor range
     brightness:tuple=(0.7, 1.3) # brightness factor range
     gray_p:float=0.2 # probability of a grey view
+    neighbours:int=0 # > 0: size of a queue of past projections, and each view's positive is its nearest neighbour there (NNCLR), not the other view itself
     recolour_rec:bool=False # recolour the view the MAE reconstructs too (False: it is only cropped and flipped; the second view carries the colour changes)
 
     def __post_init__(self):
@@ -53,6 +54,7 @@ class ViewsConfig:
         for f in ('saturation', 'brightness', 'aspect'):
             lo, hi = getattr(self, f)
             if not 0 <= lo <= hi or (f == 'aspect' and lo <= 0): bad(f, 'a range (lo, hi) with 0 <= lo <= hi')
+        if not (isinstance(self.neighbours, int) and self.neighbours >= 0): bad('neighbours', 'an integer >= 0')
         for f in ('proj_hidden', 'proj_dim'):
             if not (isinstance(getattr(self, f), int) and getattr(self, f) > 0): bad(f, 'a positive integer')
 
@@ -111,6 +113,19 @@ def info_nce(p1:torch.Tensor, # (B, d) projections of the first views
         target = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
         return F.cross_entropy(sim, target)
 
+# %% ../nbs/01c_views.ipynb #1305788f
+def nn_info_nce(p1:torch.Tensor, # (B, d) projections of the first views
+                p2:torch.Tensor, # (B, d) projections of the second views
+                queue:torch.Tensor, # (Q, d) unit-norm earlier projections (no gradient)
+                temperature:float=0.2
+               ) -> torch.Tensor:
+    "NNCLR loss: each view's nearest neighbour in `queue` must pick the photo's other view out of the batch's (scalar, float32)."
+    with torch.autocast(p1.device.type, enabled=False):
+        z1, z2, q = F.normalize(p1.float(), dim=1), F.normalize(p2.float(), dim=1), queue.float()
+        nn1, nn2 = q[(z1 @ q.t()).argmax(1)], q[(z2 @ q.t()).argmax(1)]
+        target = torch.arange(len(z1), device=z1.device)
+        return (F.cross_entropy(nn1 @ z2.t() / temperature, target) + F.cross_entropy(nn2 @ z1.t() / temperature, target)) / 2
+
 # %% ../nbs/01c_views.ipynb #102339bb
 @dataclass
 class ViewsOutput(VSCOutput):
@@ -135,6 +150,9 @@ class MAEVSCViews(MAEVSC):
         if not isinstance(self.views_cfg, ViewsConfig): raise ValueError(f"views must be a ViewsConfig, got {type(views).__name__}")
         v = self.views_cfg
         self.projector = nn.Sequential(nn.Linear(self.latent_dim, v.proj_hidden), nn.GELU(), nn.Linear(v.proj_hidden, v.proj_dim))
+        if v.neighbours:   # buffers: saved in checkpoints (exact resume) and weights
+            self.register_buffer('nn_queue', torch.zeros(v.neighbours, v.proj_dim))
+            self.register_buffer('nn_seen', torch.zeros((), dtype=torch.long))   # projections queued so far
 
     def config_dict(self) -> dict:
         return {**super().config_dict(), 'views': asdict(self.views_cfg)}
@@ -144,6 +162,12 @@ class MAEVSCViews(MAEVSC):
         d = {k: v for k, v in d.items() if k != 'arch'}
         mae = MAEConfig(**{k: v for k, v in d.items() if k not in ('vsc', 'views')})
         return cls(mae, VSCConfig(**d.get('vsc', {})), ViewsConfig(**d.get('views', {})))
+
+    @torch.no_grad()
+    def enqueue(self, p:torch.Tensor):
+        "Write the unit-norm rows of `p` into the neighbour queue, oldest first out."
+        n = len(self.nn_queue); idx = (self.nn_seen + torch.arange(len(p), device=p.device)) % n
+        self.nn_queue[idx] = F.normalize(p.float(), dim=1); self.nn_seen += len(p)
 
     def pooled_code(self, mu, log_gamma):
         "The pooled deterministic code γ⊙μ (what `encode` returns with the same pooling)."
@@ -156,7 +180,7 @@ def forward(self:MAEVSCViews,
             mask_ratio:float=0.75, noise:torch.Tensor|None=None, c:float|None=None, prior_weight:float=1.0,
             generator:torch.Generator|None=None # seeds masks, samples and views
            ) -> ViewsOutput:
-    "Training: MAE-VSC loss on one view + weight × InfoNCE of both views' pooled codes. Eval: `MAEVSC.forward`."
+    "Training: MAE-VSC loss on one view + weight × InfoNCE (or NNCLR) of both views' pooled codes. Eval: `MAEVSC.forward`."
     v, c = self.views_cfg, self.vsc_cfg.c if c is None else c
     if not self.training or v.weight == 0:
         return ViewsOutput(**vars(MAEVSC.forward(self, imgs, mask_ratio, noise, c, prior_weight, generator)))
@@ -168,7 +192,11 @@ def forward(self:MAEVSCViews,
     if v.code == 'z': a1, a2 = out.z, vsc_sample(mu2, lv2, lg2, c, generator, self.vsc_cfg.select)   # view 1's sample is the decoder's
     elif v.code == 'open': a1, a2 = open_code(out.mu, out.log_gamma), open_code(mu2, lg2)
     else: a1, a2 = vsc_code(out.mu, out.log_gamma, 'gamma_mu'), vsc_code(mu2, lg2, 'gamma_mu')
-    inv = info_nce(*(self.projector(pool_tokens(a, v.pool)) for a in (a1, a2)), temperature=v.temperature)
+    p1, p2 = (self.projector(pool_tokens(a, v.pool)) for a in (a1, a2))
+    inv = info_nce(p1, p2, temperature=v.temperature)
+    if v.neighbours:   # NNCLR once the queue is full, plain InfoNCE while it fills (chosen on the device: no host sync)
+        inv = torch.where(self.nn_seen >= v.neighbours, nn_info_nce(p1, p2, self.nn_queue.clone(), v.temperature), inv)
+        self.enqueue(p1.detach())
     d = vars(out); d['loss'] = out.loss + v.weight * inv
     return ViewsOutput(**d, loss_inv=inv)
 
