@@ -1,4 +1,4 @@
-"""Benchmarks of the embedding stage: extraction speed (fp32 vs bf16 autocast, tiny and base) and projection times.
+"""Benchmarks of the embedding stage: extraction speed (fp32 vs bf16 autocast, and bf16 with eager attention; tiny and base) and projection times.
 
     python bench/bench_embed.py extract [--device cpu|cuda] [--n 256] [--rounds 3] [--models tiny base]
     python bench/bench_embed.py project [--sizes 10000 100000] [--methods pca umap tsne]   # quick, in one process
@@ -15,13 +15,14 @@ import numpy as np, torch
 from ebird_mae.core import resolve_device, resolve_amp
 from ebird_mae.vsc import create_mae_vsc
 from ebird_mae.embed import embed_batch
+from ebird_mae.models import set_fused_attention
 
 
 def peak_rss_gb() -> float: return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
 def bench_extract(device='auto', n=256, rounds=3, sizes=('tiny', 'base'), batch=64):
-    "images/s of `embed_batch` (model forward + VSC head + pooling) in fp32 and bf16, interleaved rounds."
+    "images/s of `embed_batch` (model forward + VSC head + pooling) in fp32, bf16 and bf16 with eager attention, interleaved rounds."
     dev = resolve_device(device)
     out = {}
     for size in sizes:
@@ -30,19 +31,23 @@ def bench_extract(device='auto', n=256, rounds=3, sizes=('tiny', 'base'), batch=
         s = m.cfg.img_size
         x = torch.randn(batch, 3, s, s, device=dev)
         nb = max(1, n // batch)
-        for amp in ('off', 'bf16'): embed_batch(m, x, amp=amp)  # warm-up
-        t = {'off': [], 'bf16': []}
+        variants = {'off': ('off', True), 'bf16': ('bf16', True), 'bf16-eager': ('bf16', False)}   # (precision, fused attention)
+        def run(v):
+            amp, fused = variants[v]; set_fused_attention(m, fused); embed_batch(m, x, amp=amp)
+        for v in variants: run(v)  # warm-up
+        t = {v: [] for v in variants}
         for _ in range(rounds):
-            for amp in ('off', 'bf16'):
+            for v in variants:
                 if dev.type == 'cuda': torch.cuda.synchronize()
                 t0 = time.perf_counter()
-                for _ in range(nb): embed_batch(m, x, amp=amp)
+                for _ in range(nb): run(v)
                 if dev.type == 'cuda': torch.cuda.synchronize()
-                t[amp].append(nb * batch / (time.perf_counter() - t0))
-        fp32, bf16 = np.median(t['off']), np.median(t['bf16'])
-        out[size] = dict(img_size=s, fp32_img_s=round(fp32, 1), bf16_img_s=round(bf16, 1), bf16_speedup=round(bf16 / fp32, 2))
-        print(f"{size:5s} {s}px on {dev}: fp32 {fp32:8.1f} img/s   bf16 {bf16:8.1f} img/s   bf16/fp32 {bf16 / fp32:.2f}x"
-              f"   (auto would use: {resolve_amp('auto', dev)})", flush=True)
+                t[v].append(nb * batch / (time.perf_counter() - t0))
+        fp32, bf16, eager = (np.median(t[v]) for v in variants)
+        out[size] = dict(img_size=s, fp32_img_s=round(fp32, 1), bf16_img_s=round(bf16, 1), bf16_eager_img_s=round(eager, 1),
+                         bf16_speedup=round(bf16 / fp32, 2), bf16_eager_speedup=round(eager / fp32, 2))
+        print(f"{size:5s} {s}px on {dev}: fp32 {fp32:8.1f} img/s   bf16 {bf16:8.1f} img/s ({bf16 / fp32:.2f}x)   "
+              f"bf16 eager attention {eager:8.1f} img/s ({eager / fp32:.2f}x)   (auto would use: {resolve_amp('auto', dev)})", flush=True)
     return out
 
 

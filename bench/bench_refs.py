@@ -2,6 +2,7 @@
 
     python bench/bench_refs.py --mae-repo PATH                     # tiny@64 b64 and base@224 b8, fp32, 3 rounds
     python bench/bench_refs.py --mae-repo PATH --configs tiny:64:64 --amp bf16
+    python bench/bench_refs.py --mae-repo PATH --configs tiny:64:64 --amp off bf16   # every model in both; ratios to the fastest finite reference in either
     python bench/bench_refs.py --mae-repo PATH --device cuda --amp bf16 --configs tiny:64:256 base:224:64 --rounds 2
 
 References (each built with our size's exact dimensions, norm-pix loss on, mask ratio 0.75):
@@ -14,10 +15,12 @@ References (each built with our size's exact dimensions, norm-pix loss on, mask 
   ours-mae   `models.create_mae` (plain MAE);  ours-vsc  `vsc.MAEVSC` (views_weight=0);
   ours-views the trainer's default model (`views.MAEVSCViews`: MAE-VSC + a second encoder pass + InfoNCE) — more
              work per image than the others, listed for the record.
+  ours-*-eager  the same with timm's attention on its eager path (`fused_attn=False`: softmax(q kᵀ) v as three ops)
+             instead of fused SDPA — the attention path choice per device and precision (issue 15).
 Step = forward (autocast if `--amp bf16`) + backward + `clip_grad_norm_(3.0)` + AdamW(β=(0.9, 0.95), wd 0.05), the
 same optimizer for every model (torch's fused kernel, as our trainer now builds it), on one random batch held in
 memory (on `--device`; on CUDA the loss is read once after the timed steps, between synchronisations). Each (model, config) runs in its own subprocess per round; rounds interleave the models; medians; the
-ratio is to the fastest reference with a finite loss in the same config.
+ratio is to the fastest reference with a finite loss in the same config, over every precision of the run.
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 from functools import partial
@@ -25,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-MODELS = ('official', 'hf', 'ours-mae', 'ours-vsc', 'ours-views')
+MODELS = ('official', 'hf', 'ours-mae', 'ours-vsc', 'ours-views', 'ours-mae-eager', 'ours-vsc-eager', 'ours-views-eager')
 
 
 def official_source(repo: str) -> Path:
@@ -70,9 +73,12 @@ def build(name, size, img, mae_src, device='cpu'):
         m = ViTMAEForPreTraining._from_config(hc, attn_implementation='sdpa')
         return m, lambda x: m(pixel_values=x).loss
     from ebird_mae.train import TrainConfig, build_model
+    eager = name.endswith('-eager'); name = name.removesuffix('-eager')
     cfg = TrainConfig(size=size, img_size=img, stem='linear', progress=False,   # the references' linear patch embedding
                       vsc=name != 'ours-mae', views_weight=1.0 if name == 'ours-views' else 0.)
     m = build_model(cfg)
+    for mod in m.modules():
+        if eager and hasattr(mod, 'fused_attn'): mod.fused_attn = False
     knobs = {k: v for k, v in dict(c=50., prior_weight=1e-3).items() if k in m.train_knobs}
     g = torch.Generator(device=device).manual_seed(0)
     return m, lambda x: m(x, mask_ratio=0.75, generator=g, **knobs).loss
@@ -105,8 +111,8 @@ def worker(name, size, img, batch, amp, steps, warm, mae_src, device='cpu'):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--configs', nargs='+', default=['tiny:64:64', 'base:224:8'], help='size:img_size:batch')
-    ap.add_argument('--models', nargs='+', default=list(MODELS), choices=MODELS)
-    ap.add_argument('--amp', default='off', choices=['off', 'bf16'])
+    ap.add_argument('--models', nargs='+', default=list(MODELS[:5]), choices=MODELS)
+    ap.add_argument('--amp', nargs='+', default=['off'], choices=['off', 'bf16'], help='precisions to run every model in')
     ap.add_argument('--rounds', type=int, default=3); ap.add_argument('--steps', type=int, default=6); ap.add_argument('--warm', type=int, default=2)
     ap.add_argument('--mae-repo', default=os.environ.get('MAE_REPO'), help='facebookresearch/mae checkout or bare git folder')
     ap.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
@@ -120,26 +126,29 @@ def main():
     if 'official' in a.models and src is None: print("official: skipped (no --mae-repo)", file=sys.stderr)
     from _step import run_banner
     gpu = torch.cuda.get_device_name() if a.device == 'cuda' else 'none'
-    print(run_banner(amp=a.amp, gpu=gpu, **{'timed steps': a.steps, 'warm-up steps': a.warm, 'interleaved rounds (medians)': a.rounds}) + '\n')
+    print(run_banner(amp=' + '.join(a.amp), gpu=gpu, **{'timed steps': a.steps, 'warm-up steps': a.warm, 'interleaved rounds (medians)': a.rounds}) + '\n')
     res = {}
     for r in range(a.rounds):
         for c in a.configs:
             s, img, b = c.split(':')
-            for m in models:
-                out = subprocess.run([sys.executable, __file__, '--worker', m, s, img, b, a.amp, str(a.steps), str(a.warm), str(src), a.device],
-                                     capture_output=True, text=True)
-                if out.returncode: print(f"{m} {c} failed:\n{out.stderr[-2000:]}", file=sys.stderr); continue
-                o = json.loads(out.stdout.strip().splitlines()[-1]); res.setdefault((c, m), []).append(o)
-                print(f"  round {r + 1} {c} {m}: {o['imgs_per_s']:.1f} img/s, loss {o['loss']:.4f}", file=sys.stderr, flush=True)
-    print('| config | model | params (M) | img/s (median) | rounds | loss finite | vs fastest finite reference |\n|---|---|---|---|---|---|---|')
+            for amp in a.amp:
+                for m in models:
+                    out = subprocess.run([sys.executable, __file__, '--worker', m, s, img, b, amp, str(a.steps), str(a.warm), str(src), a.device],
+                                         capture_output=True, text=True)
+                    if out.returncode: print(f"{m} {c} {amp} failed:\n{out.stderr[-2000:]}", file=sys.stderr); continue
+                    o = json.loads(out.stdout.strip().splitlines()[-1]); res.setdefault((c, m, amp), []).append(o)
+                    print(f"  round {r + 1} {c} {m} {amp}: {o['imgs_per_s']:.1f} img/s, loss {o['loss']:.4f}", file=sys.stderr, flush=True)
+    print('| config | model | precision | params (M) | img/s (median) | rounds | loss finite | vs fastest finite reference |\n|---|---|---|---|---|---|---|---|')
     for c in a.configs:
-        med = {m: statistics.median(o['imgs_per_s'] for o in res[c, m]) for m in models if (c, m) in res}
-        fin = {m: all(o['loss'] == o['loss'] and abs(o['loss']) != float('inf') for o in res[c, m]) for m in med}
-        refs = [med[m] for m in ('official', 'hf') if m in med and fin[m]]
+        keys = [(m, amp) for amp in a.amp for m in models if (c, m, amp) in res]
+        med = {k: statistics.median(o['imgs_per_s'] for o in res[(c, *k)]) for k in keys}
+        fin = {k: all(o['loss'] == o['loss'] and abs(o['loss']) != float('inf') for o in res[(c, *k)]) for k in keys}
+        refs = [med[k] for k in keys if k[0] in ('official', 'hf') and fin[k]]
         best = max(refs) if refs else float('nan')
-        for m in med:
-            print(f"| {c} | {m} | {res[c, m][0]['params_m']:.2f} | {med[m]:.1f} | {', '.join('%.0f' % o['imgs_per_s'] for o in res[c, m])} | "
-                  f"{'yes' if fin[m] else '**no**'} | {med[m] / best:.2f}x |")
+        for k in keys:
+            rs = res[(c, *k)]
+            print(f"| {c} | {k[0]} | {'bf16' if k[1] == 'bf16' else 'fp32'} | {rs[0]['params_m']:.2f} | {med[k]:.1f} | "
+                  f"{', '.join('%.0f' % o['imgs_per_s'] for o in rs)} | {'yes' if fin[k] else '**no**'} | {med[k] / best:.2f}x |")
 
 
 if __name__ == '__main__': main()

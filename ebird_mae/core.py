@@ -9,10 +9,9 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'NORM_PIX_EPS', 'AMPS', 'DEVICES', 'AMP_DTYPES', 'AMP_TASKS',
-           'BF16_CPU_TRAIN_MIN_WIDTH', 'denormalize', 'cpu_has_bf16', 'resolve_device', 'resolve_amp', 'autocast',
-           'atomic_write', 'atomic_write_text', 'atomic_write_bytes', 'file_lock', 'in_test',
-           'limit_test_worker_threads']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'NORM_PIX_EPS', 'AMPS', 'DEVICES', 'AMP_DTYPES', 'AMP_TASKS', 'denormalize',
+           'cpu_has_bf16', 'resolve_device', 'resolve_amp', 'fused_attention', 'autocast', 'atomic_write',
+           'atomic_write_text', 'atomic_write_bytes', 'file_lock', 'in_test', 'limit_test_worker_threads']
 
 # %% ../nbs/00_core.ipynb #6f7ac9b5
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -33,7 +32,6 @@ AMPS = ('auto', 'bf16', 'fp16', 'off')
 DEVICES = ('auto', 'cpu', 'cuda', 'mps')
 AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'off': None}
 AMP_TASKS = ('infer', 'train')
-BF16_CPU_TRAIN_MIN_WIDTH = 768 # smallest encoder width whose training step gained from bf16 on a native-bf16 CPU (issue 15)
 
 def cpu_has_bf16() -> bool:
     "Whether this CPU computes bf16 natively (AVX512-BF16 or AMX tiles)."
@@ -61,8 +59,7 @@ def resolve_device(device:str='auto', # 'auto', 'cpu', 'cuda' or 'mps'
 
 def resolve_amp(amp:str, # 'auto', 'bf16', 'fp16' or 'off'
                 device:torch.device, # where the model runs
-                task:str='infer', # 'infer' (forward passes only) or 'train' (forward + backward + optimizer)
-                width:int|None=None # the encoder width, for 'train' on a CPU (None: below the bf16 threshold)
+                task:str='infer' # 'infer' (forward passes only) or 'train' (forward + backward + optimizer)
                ) -> str:
     "'bf16', 'fp16' or 'off' for `amp` on `device`; 'auto' picks the faster finite mode for `task` (see above)."
     if amp not in AMPS: raise ValueError(f"amp must be one of {list(AMPS)}, got {amp!r}")
@@ -70,10 +67,17 @@ def resolve_amp(amp:str, # 'auto', 'bf16', 'fp16' or 'off'
     if amp != 'auto': return amp
     device = torch.device(device)
     if device.type == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
-    if device.type == 'cpu' and cpu_has_bf16():
-        return 'bf16' if task == 'infer' or (width is not None and width >= BF16_CPU_TRAIN_MIN_WIDTH) else 'off'
-    return 'off'
+    return 'bf16' if device.type == 'cpu' and cpu_has_bf16() else 'off'   # both tasks: see `fused_attention` for training
 
+
+# %% ../nbs/00_core.ipynb #dc751f94
+def fused_attention(device:torch.device|str, # where the model runs
+                    amp:str, # the resolved precision: 'bf16', 'fp16' or 'off'
+                    task:str='train' # 'train' or 'infer'
+                   ) -> bool:
+    "Whether fused attention (SDPA) is the faster path for `task` on `device` at `amp`: all but training on a CPU in bf16."
+    if task not in AMP_TASKS: raise ValueError(f"task must be one of {list(AMP_TASKS)}, got {task!r}")
+    return not (task == 'train' and torch.device(device).type == 'cpu' and amp == 'bf16')
 
 # %% ../nbs/00_core.ipynb #1e7b67d8
 def autocast(device:torch.device|str, # where the computation runs

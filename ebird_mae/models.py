@@ -23,8 +23,8 @@ from .core import NORM_PIX_EPS, atomic_write, atomic_write_text
 __all__ = ['STEMS', 'MAE_SIZES', 'TIMM_NAMES', 'ARCHS', 'ARCH_MODULES', 'POOLS', 'MAEConfig', 'mae_config', 'sincos_1d',
            'sincos_2d', 'hybrid_stem', 'MAEOutput', 'register_arch', 'get_arch', 'MaskedAutoencoder', 'check_images',
            'check_mask_ratio', 'patchify', 'unpatchify', 'random_masking', 'hide_patches', 'pool_tokens', 'create_mae',
-           'LoadReport', 'load_weights', 'load_official_mae', 'save_weights', 'infer_mae_config', 'load_model',
-           'timm_kwargs', 'timm_state_dict', 'to_timm', 'reconstruct']
+           'set_fused_attention', 'LoadReport', 'load_weights', 'load_official_mae', 'save_weights', 'infer_mae_config',
+           'load_model', 'timm_kwargs', 'timm_state_dict', 'to_timm', 'reconstruct']
 
 # %% ../nbs/00_models.ipynb #9f0c6dd8
 STEMS = {'linear': None, 'resnet': 64, 'resnet_half': 32}   # patch embedding → width of its first convolutional stage
@@ -464,6 +464,15 @@ def create_mae(size:str='base', # a name from `MAE_SIZES`
               ) -> MaskedAutoencoder:
     "A freshly initialised `MaskedAutoencoder` of a registry size."
     return MaskedAutoencoder(mae_config(size, **overrides))
+
+# %% ../nbs/00_models.ipynb #c55b4220
+def set_fused_attention(model:nn.Module, # any model with timm attention layers (their `fused_attn` flag)
+                        fused:bool # True: PyTorch's fused SDPA; False: the eager softmax(q kᵀ) v
+                       ) -> int:
+    "Put every attention layer of `model` on the fused or the eager path; returns how many layers it set."
+    layers = [mod for mod in model.modules() if hasattr(mod, 'fused_attn')]
+    for mod in layers: mod.fused_attn = bool(fused)
+    return len(layers)
 
 # %% ../nbs/00_models.ipynb #b59a5f9b
 @dataclass

@@ -16,9 +16,9 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from fastcore.docments import docments
 
-from .core import (AMPS, AMP_DTYPES, DEVICES, file_lock, IMAGENET_MEAN, IMAGENET_STD, resolve_device, resolve_amp, autocast,
+from .core import (AMPS, AMP_DTYPES, DEVICES, file_lock, IMAGENET_MEAN, IMAGENET_STD, resolve_device, resolve_amp, autocast, fused_attention,
                             atomic_write, atomic_write_text, denormalize, in_test)
-from .models import MAE_SIZES, STEMS, mae_config, get_arch, MaskedAutoencoder, save_weights
+from .models import MAE_SIZES, STEMS, mae_config, get_arch, MaskedAutoencoder, save_weights, set_fused_attention
 from .views import ViewsConfig
 from .vsc import VSCConfig, DEFAULT_WEIGHT_PRIOR, SPIKES, SELECTS, KL_TOKENS, c_schedule, prior_weight_schedule
 from .viz import reconstruction_grid
@@ -225,10 +225,10 @@ def load(cls:TrainConfig, path):
 
 # %% ../nbs/02_train.ipynb #0e59c92b
 def run_device(cfg:TrainConfig, local_rank:int=0) -> tuple[torch.device, str]:
-    "`(device, amp)` of a run: `core.resolve_device`, and `core.resolve_amp` for training at the model's encoder width."
+    "`(device, amp)` of a run: `core.resolve_device`, and `core.resolve_amp` for training."
     try: device = resolve_device(cfg.device, local_rank)
     except ValueError as e: raise ConfigError(f"TrainConfig.device: {e}") from e
-    return device, resolve_amp(cfg.amp, device, 'train', mae_config(cfg.size, **cfg.model_config_overrides()).embed_dim)
+    return device, resolve_amp(cfg.amp, device, 'train')
 
 # %% ../nbs/02_train.ipynb #e7e71567
 def lr_at(step:int, # optimizer step, 0-based
@@ -744,6 +744,7 @@ def setup_run(cfg:TrainConfig, dataset=None, resume=None, bench_images=None, mea
         amp = ck['amp']   # the precision the run started in (the rule, or the machine, may have changed since)
     torch.manual_seed(cfg.seed); np.random.seed(cfg.seed % 2**32); random.seed(cfg.seed)
     model = build_model(cfg).to(device)
+    set_fused_attention(model, fused_attention(device, amp))   # the faster attention path for this device and precision
     dataset, bench_images, bench_noise = _run_data(cfg, model, dataset, bench_images)
     sampler = EpochSampler(len(dataset), cfg.batch_size, cfg.seed, rank, world)
     spe = sampler.batches_per_epoch // cfg.accum_iter
