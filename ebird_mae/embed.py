@@ -17,7 +17,7 @@ from .vsc import vsc_code
 # %% auto #0
 __all__ = ['EMBED_FORMAT', 'VSC_NAMES', 'BAD_COLUMNS', 'Embeddings', 'model_img_size', 'is_vsc', 'embed_batch', 'RowImages',
            'model_fingerprint', 'dist_env', 'embed', 'random_encoder', 'pixel_features', 'embed_cli',
-           'main_job_embeddings']
+           'main_job_embed_dir', 'main_job_embeddings']
 
 # %% ../nbs/03a_embed.ipynb #bac82e6e
 EMBED_FORMAT = 'ebird_mae.embed/1'
@@ -184,9 +184,10 @@ def model_fingerprint(model:nn.Module) -> str:
         h.update(v.detach().to('cpu', torch.float32).contiguous().numpy().tobytes())
     return h.hexdigest()
 
+def _paths_hash(table) -> str: return hashlib.sha1('\n'.join(map(str, table['path'])).encode()).hexdigest()
+
 def _settings_key(model, table, img_size, layer, norm, crop_pct, shard_size) -> dict:
-    paths = hashlib.sha1('\n'.join(map(str, table['path'])).encode()).hexdigest()
-    return dict(model=model_fingerprint(model), paths=paths, n=len(table), img_size=img_size, layer=layer,
+    return dict(model=model_fingerprint(model), paths=_paths_hash(table), n=len(table), img_size=img_size, layer=layer,
                 norm=norm, crop_pct=crop_pct, shard_size=shard_size)
 
 def _shard_path(out_dir, k:int) -> Path: return Path(out_dir)/'shards'/f'shard_{k:06d}.npz'
@@ -472,17 +473,27 @@ def _repo_runs() -> Path:
         if (b/'settings.ini').exists(): return b/'runs'
     return Path('~/.cache/ebird_mae/runs').expanduser()
 
-def main_job_embeddings(out_dir:str|os.PathLike|None=None, # default: runs/embed/<model fingerprint[:10]> (+ '-<split>')
+def _main_job_table(model, split=None) -> pd.DataFrame:
+    from ebird_mae.synth import default_dataset
+    df = default_dataset(img_size=max(64, model_img_size(model)))
+    return df if split is None else df[df['split'] == split]
+
+def main_job_embed_dir(model:nn.Module, # the main job's model (or its stand-in)
+                       split:str|None=None # only this split's rows (None: all)
+                      ) -> Path:
+    "Where `main_job_embeddings` keeps them: runs/embed/<model fingerprint>-<image paths>[-<split>] (a moved data cache gets its own)."
+    fp, paths = model_fingerprint(model)[:10], _paths_hash(_main_job_table(model, split))[:8]
+    return _repo_runs()/'embed'/(f'{fp}-{paths}' + (f'-{split}' if split else ''))
+
+def main_job_embeddings(out_dir:str|os.PathLike|None=None, # default: `main_job_embed_dir`
                         split:str|None=None, # only this split's rows (None: all)
                         **kw # `embed` arguments
                        ) -> tuple[Embeddings, nn.Module, str]:
     "`(embeddings, model, provenance)` of the synthetic birds under `train.main_job_model()`, cached on disk."
     from ebird_mae.train import main_job_model
-    from ebird_mae.synth import default_dataset
     model, _, prov = main_job_model()
-    df = default_dataset(img_size=max(64, model_img_size(model)))
-    if split is not None: df = df[df['split'] == split]
-    if out_dir is None: out_dir = _repo_runs()/'embed'/(model_fingerprint(model)[:10] + (f'-{split}' if split else ''))
+    df = _main_job_table(model, split)
+    if out_dir is None: out_dir = main_job_embed_dir(model, split)
     with file_lock(Path(out_dir).parent/f'.{Path(out_dir).name}.lock'):   # notebooks run in parallel share the cache
         e = embed(model, df, out_dir, **kw)
     e.info['provenance'] = prov
