@@ -73,12 +73,12 @@ def build(name, size, img, mae_src, device='cpu'):
         m = ViTMAEForPreTraining._from_config(hc, attn_implementation='sdpa')
         return m, lambda x: m(pixel_values=x).loss
     from ebird_mae.train import TrainConfig, build_model
+    from ebird_mae.models import set_fused_attention
     eager = name.endswith('-eager'); name = name.removesuffix('-eager')
     cfg = TrainConfig(size=size, img_size=img, stem='linear', progress=False,   # the references' linear patch embedding
                       vsc=name != 'ours-mae', views_weight=1.0 if name == 'ours-views' else 0.)
     m = build_model(cfg)
-    for mod in m.modules():
-        if eager and hasattr(mod, 'fused_attn'): mod.fused_attn = False
+    if eager: set_fused_attention(m, False)
     knobs = {k: v for k, v in dict(c=50., prior_weight=1e-3).items() if k in m.train_knobs}
     g = torch.Generator(device=device).manual_seed(0)
     return m, lambda x: m(x, mask_ratio=0.75, generator=g, **knobs).loss

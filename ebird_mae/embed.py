@@ -482,8 +482,10 @@ def main_job_embed_dir(model:nn.Module, # the main job's model (or its stand-in)
                        split:str|None=None # only this split's rows (None: all)
                       ) -> Path:
     "Where `main_job_embeddings` keeps them: runs/embed/<model fingerprint>-<image paths>[-<split>] (a moved data cache gets its own)."
-    fp, paths = model_fingerprint(model)[:10], _paths_hash(_main_job_table(model, split))[:8]
-    return _repo_runs()/'embed'/(f'{fp}-{paths}' + (f'-{split}' if split else ''))
+    return _embed_dir(model, _main_job_table(model, split), split)
+
+def _embed_dir(model, df, split) -> Path:
+    return _repo_runs()/'embed'/(f'{model_fingerprint(model)[:10]}-{_paths_hash(df)[:8]}' + (f'-{split}' if split else ''))
 
 def main_job_embeddings(out_dir:str|os.PathLike|None=None, # default: `main_job_embed_dir`
                         split:str|None=None, # only this split's rows (None: all)
@@ -493,7 +495,7 @@ def main_job_embeddings(out_dir:str|os.PathLike|None=None, # default: `main_job_
     from ebird_mae.train import main_job_model
     model, _, prov = main_job_model()
     df = _main_job_table(model, split)
-    if out_dir is None: out_dir = main_job_embed_dir(model, split)
+    if out_dir is None: out_dir = _embed_dir(model, df, split)   # the table read once
     with file_lock(Path(out_dir).parent/f'.{Path(out_dir).name}.lock'):   # notebooks run in parallel share the cache
         e = embed(model, df, out_dir, **kw)
     e.info['provenance'] = prov

@@ -195,7 +195,7 @@ def forward(self:MAEVSCViews,
     p1, p2 = (self.projector(pool_tokens(a, v.pool)) for a in (a1, a2))
     inv = info_nce(p1, p2, temperature=v.temperature)
     if v.neighbours:   # NNCLR once the queue is full, plain InfoNCE while it fills (chosen on the device: no host sync)
-        inv = torch.where(self.nn_seen >= v.neighbours, nn_info_nce(p1, p2, self.nn_queue.clone(), v.temperature), inv)
+        inv = torch.where(self.nn_seen >= v.neighbours, nn_info_nce(p1, p2, self.nn_queue, v.temperature), inv)
         self.enqueue(p1.detach())
     d = vars(out); d['loss'] = out.loss + v.weight * inv
     return ViewsOutput(**d, loss_inv=inv)
