@@ -10,8 +10,9 @@ import torch
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'NORM_PIX_EPS', 'AMPS', 'DEVICES', 'AMP_DTYPES', 'AMP_TASKS', 'denormalize',
-           'cpu_has_bf16', 'resolve_device', 'resolve_amp', 'fused_attention', 'autocast', 'atomic_write',
-           'atomic_write_text', 'atomic_write_bytes', 'file_lock', 'in_test', 'limit_test_worker_threads']
+           'cpu_has_bf16', 'resolve_device', 'resolve_amp', 'fused_attention', 'autocast', 'bf16_stream',
+           'atomic_write', 'atomic_write_text', 'atomic_write_bytes', 'file_lock', 'in_test',
+           'limit_test_worker_threads']
 
 # %% ../nbs/00_core.ipynb #6f7ac9b5
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -88,6 +89,14 @@ def autocast(device:torch.device|str, # where the computation runs
     amp = resolve_amp(amp, device)
     if amp == 'off': return contextlib.nullcontext()
     return torch.autocast(device.type, dtype=AMP_DTYPES[amp])
+
+# %% ../nbs/00_core.ipynb #75497394
+def bf16_stream(x:torch.Tensor # a float tensor, e.g. a ViT's tokens after their position embeddings
+               ) -> torch.Tensor:
+    "`x` in bfloat16 when bf16 autocast is on for its device, else `x` unchanged."
+    t = x.device.type
+    on = x.dtype == torch.float32 and torch.is_autocast_enabled(t) and torch.get_autocast_dtype(t) == torch.bfloat16
+    return x.to(torch.bfloat16) if on else x
 
 # %% ../nbs/00_core.ipynb #f3c5b175
 def _fsync(path, missing_ok=False):

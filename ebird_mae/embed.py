@@ -387,24 +387,34 @@ def pixel_features(table:pd.DataFrame, # metadata table with a `path` column
                    root=None, # folder relative paths are resolved against
                    batch_size:int=512, num_workers:int|None=None, seed:int=0,
                    crop_pct:float=0.875, # centre-crop fraction, as for the model
+                   hog_cell:int|None=8, # also 'hog_pca': HOG in cells of this many pixels (`models.hog_patches`), PCA'd alike; None: pixels only
                   ) -> Embeddings:
-    "The pixel baseline: `Embeddings` with 'pixel_pca' (N, n_components), missing rows as in `embed`."
+    "The hand-made baselines: `Embeddings` with 'pixel_pca' and 'hog_pca' (N, n_components each), missing rows as in `embed`."
     from sklearn.decomposition import PCA
+    from ebird_mae.models import hog_patches, HOG_BINS
     _check_table(table)
+    if hog_cell is not None and (not isinstance(hog_cell, int) or hog_cell <= 0 or size % hog_cell):
+        raise ValueError(f"pixel_features: hog_cell must be a positive integer dividing size ({size}), got {hog_cell!r}")
     num_workers = 0 if num_workers is None and in_test() else (num_workers if num_workers is not None else 2)
     dl = torch.utils.data.DataLoader(RowImages(table, np.arange(len(table)), size, root, crop_pct), batch_size=batch_size, num_workers=num_workers)
     X, ok, bad = np.zeros((len(table), 3 * size * size), np.float32), np.zeros(len(table), bool), []
+    H = np.zeros((len(table), (size // hog_cell) ** 2 * HOG_BINS), np.float32) if hog_cell else None
     for x, rows, o, why in dl:
         X[rows.numpy()] = x.flatten(1).numpy(); ok[rows.numpy()] = o.numpy()
+        if hog_cell: H[rows.numpy()] = hog_patches(x, hog_cell, cells=1).flatten(1).numpy()
         bad += [(int(r), str(table['path'].iloc[int(r)]), w) for r, oo, w in zip(rows, o, why) if not oo]
     fit = ok.copy()
     if fit_split is not None and 'split' in table.columns and (table['split'] == fit_split).any(): fit &= (table['split'] == fit_split).values
-    k = min(n_components, int(fit.sum()), X.shape[1])
-    pca = PCA(k, random_state=seed, svd_solver='randomized' if k < 0.5 * X.shape[1] else 'full').fit(X[fit])
-    Z = pca.transform(X).astype(np.float32); Z[~ok] = np.nan
-    info = dict(baseline='pixel-PCA', size=size, n_components=k, fit_rows=int(fit.sum()), fit_split=fit_split,
-                explained_variance=float(pca.explained_variance_ratio_.sum()), default='pixel_pca')
-    return Embeddings({'pixel_pca': Z}, _table_for_parquet(table), ~ok, _bad_frame(bad), info)
+    def pca(X):
+        k = min(n_components, int(fit.sum()), X.shape[1])
+        p = PCA(k, random_state=seed, svd_solver='randomized' if k < 0.5 * X.shape[1] else 'full').fit(X[fit])
+        Z = p.transform(X).astype(np.float32); Z[~ok] = np.nan
+        return Z, k, float(p.explained_variance_ratio_.sum())
+    Z, k, ev = pca(X)
+    arrays, info = {'pixel_pca': Z}, dict(baseline='pixel-PCA', size=size, n_components=k, fit_rows=int(fit.sum()), fit_split=fit_split,
+                                          explained_variance=ev, default='pixel_pca', hog_cell=hog_cell)
+    if hog_cell: arrays['hog_pca'], _, info['hog_explained_variance'] = pca(H)
+    return Embeddings(arrays, _table_for_parquet(table), ~ok, _bad_frame(bad), info)
 
 # %% ../nbs/03a_embed.ipynb #161c0164
 def _load_for_cli(weights):

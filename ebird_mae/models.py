@@ -12,21 +12,24 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+import torch.nn.functional as F
 from timm.models.vision_transformer import Block
 from timm.layers import PatchEmbed, resample_abs_pos_embed
 from torchvision.models.resnet import BasicBlock
 from timm.models._features import feature_take_indices
 from fastcore.basics import patch
-from .core import NORM_PIX_EPS, atomic_write, atomic_write_text
+from .core import NORM_PIX_EPS, atomic_write, atomic_write_text, bf16_stream
 
 # %% auto #0
-__all__ = ['STEMS', 'MAE_SIZES', 'TIMM_NAMES', 'ARCHS', 'ARCH_MODULES', 'POOLS', 'MAEConfig', 'mae_config', 'sincos_1d',
-           'sincos_2d', 'hybrid_stem', 'MAEOutput', 'register_arch', 'get_arch', 'MaskedAutoencoder', 'check_images',
-           'check_mask_ratio', 'patchify', 'unpatchify', 'random_masking', 'hide_patches', 'pool_tokens', 'create_mae',
-           'set_fused_attention', 'LoadReport', 'load_weights', 'load_official_mae', 'save_weights', 'infer_mae_config',
-           'load_model', 'timm_kwargs', 'timm_state_dict', 'to_timm', 'reconstruct']
+__all__ = ['HOG_BINS', 'STEMS', 'MAE_SIZES', 'TIMM_NAMES', 'ARCHS', 'ARCH_MODULES', 'POOLS', 'MAEConfig', 'mae_config',
+           'sincos_1d', 'sincos_2d', 'hybrid_stem', 'MAEOutput', 'register_arch', 'get_arch', 'MaskedAutoencoder',
+           'check_images', 'check_mask_ratio', 'patchify', 'unpatchify', 'hog_patches', 'random_masking',
+           'hide_patches', 'pool_tokens', 'patch_stats', 'create_mae', 'set_fused_attention', 'LoadReport',
+           'load_weights', 'load_official_mae', 'save_weights', 'infer_mae_config', 'load_model', 'timm_kwargs',
+           'timm_state_dict', 'to_timm', 'reconstruct']
 
 # %% ../nbs/00_models.ipynb #9f0c6dd8
+HOG_BINS = 9   # unsigned gradient orientations over [0, π), as in Dalal & Triggs and MaskFeat
 STEMS = {'linear': None, 'resnet': 64, 'resnet_half': 32}   # patch embedding → width of its first convolutional stage
 
 @dataclass
@@ -43,6 +46,8 @@ class MAEConfig:
     decoder_num_heads:int=16 # decoder attention heads
     mlp_ratio:float=4. # hidden width of the MLPs, relative to the block width
     norm_pix_loss:bool=True # regress per-patch normalised pixels (the MAE paper's default)
+    hog_weight:float=0. # weight of a second target beside the pixels: each patch's histograms of oriented gradients (`hog_patches`, as in MaskFeat); 0: pixels only
+    hog_cells:int=2 # HOG cells per patch side (each cell: `HOG_BINS` orientation bins)
     stem:str='linear' # patch embedding: 'linear' (one linear map per patch, as in ViT and MAE) or a hybrid convolutional stem, 'resnet' / 'resnet_half' (see `hybrid_stem`)
     size:str|None=None # name of the registry size this came from, if any
 
@@ -62,6 +67,10 @@ class MAEConfig:
             raise ValueError(f"MAEConfig.stem must be one of {list(STEMS)}, got {self.stem!r}")
         if self.stem != 'linear' and self.patch_size not in (4, 8, 16, 32):
             raise ValueError(f"MAEConfig.stem={self.stem!r} downsamples by powers of 2 from 4 to 32: patch_size must be 4, 8, 16 or 32, got {self.patch_size}")
+        if isinstance(self.hog_weight, bool) or not isinstance(self.hog_weight, (int, float)) or not 0 <= self.hog_weight < math.inf:
+            raise ValueError(f"MAEConfig.hog_weight must be a finite number >= 0, got {self.hog_weight!r}")
+        if isinstance(self.hog_cells, bool) or not isinstance(self.hog_cells, (int, np.integer)) or self.hog_cells <= 0 or self.patch_size % self.hog_cells:
+            raise ValueError(f"MAEConfig.hog_cells must be a positive integer dividing patch_size ({self.patch_size}), got {self.hog_cells!r}")
         if self.embed_dim % 4 or self.decoder_embed_dim % 4:
             raise ValueError("MAEConfig.embed_dim and decoder_embed_dim must be multiples of 4 (2-D sin-cos position embeddings)")
 
@@ -69,6 +78,10 @@ class MAEConfig:
     def grid_size(self): return self.img_size // self.patch_size
     @property
     def num_patches(self): return self.grid_size ** 2
+    @property
+    def pred_dim(self):
+        "Width of the decoder's prediction per patch: its pixels, then its HOG histograms if `hog_weight`."
+        return self.patch_size ** 2 * self.in_chans + (self.hog_cells ** 2 * HOG_BINS if self.hog_weight else 0)
 
 # %% ../nbs/00_models.ipynb #3fb41637
 MAE_SIZES = {
@@ -203,7 +216,7 @@ class MaskedAutoencoder(nn.Module):
         self.decoder_blocks = nn.ModuleList([Block(Dd, cfg.decoder_num_heads, cfg.mlp_ratio, qkv_bias=True, norm_layer=_norm_layer)
                                              for _ in range(cfg.decoder_depth)])
         self.decoder_norm = _norm_layer(Dd)
-        self.decoder_pred = nn.Linear(Dd, cfg.patch_size ** 2 * cfg.in_chans, bias=True)
+        self.decoder_pred = nn.Linear(Dd, cfg.pred_dim, bias=True)
         self.initialize_weights()
 
     train_knobs = ()   # keyword arguments of `forward` that a trainer schedules (none for a plain MAE)
@@ -290,6 +303,31 @@ def unpatchify(x:torch.Tensor, # (B, L, p·p·C)
     x = x.reshape(B, h, w, p, p, c)
     return torch.einsum('nhwpqc->nchpwq', x).reshape(B, c, h * p, w * p)
 
+# %% ../nbs/00_models.ipynb #6d11c5d0
+_LUMA = (0.299, 0.587, 0.114)   # ITU-R BT.601 luminance weights (of the normalised channels)
+
+def hog_patches(imgs:torch.Tensor, # (B, C, H, W) images (C = 3: luminance; otherwise the channel mean)
+                patch_size:int, # patch side, in pixels
+                cells:int=2, # cells per patch side
+                bins:int=HOG_BINS, # orientation bins over [0, π)
+                eps:float=1e-6 # added to each image's RMS
+               ) -> torch.Tensor:
+    "Histograms of oriented gradients of every patch, `(B, L, cells²·bins)` in float32, divided by each image's RMS."
+    if patch_size % cells: raise ValueError(f"hog_patches: cells ({cells}) must divide patch_size ({patch_size})")
+    with torch.autocast(imgs.device.type, enabled=False):
+        x = imgs.float()
+        g = (x * x.new_tensor(_LUMA).view(1, 3, 1, 1)).sum(1, keepdim=True) if x.shape[1] == 3 else x.mean(1, keepdim=True)
+        k = x.new_tensor([-1., 0., 1.])
+        gx = F.conv2d(F.pad(g, (1, 1, 0, 0), mode='replicate'), k.view(1, 1, 1, 3))
+        gy = F.conv2d(F.pad(g, (0, 0, 1, 1), mode='replicate'), k.view(1, 1, 3, 1))
+        mag = torch.hypot(gx, gy)
+        pos = torch.atan2(gy, gx).remainder(math.pi) * (bins / math.pi) - 0.5   # bin centres at (i + ½)·π/bins
+        lo = pos.floor(); w = pos - lo; lo = lo.long().remainder(bins)
+        h = x.new_zeros(x.shape[0], bins, *x.shape[2:])
+        h.scatter_add_(1, lo, mag * (1 - w)).scatter_add_(1, (lo + 1).remainder(bins), mag * w)
+        t = patchify(F.avg_pool2d(h, patch_size // cells), cells)
+        return t / (t.pow(2).mean((1, 2), keepdim=True).sqrt() + eps)
+
 # %% ../nbs/00_models.ipynb #7da25e00
 def random_masking(x:torch.Tensor, # (B, L, D) tokens
                    mask_ratio:float, # fraction of tokens to hide, in [0, 1)
@@ -320,7 +358,7 @@ def random_masking(x:torch.Tensor, # (B, L, D) tokens
 def _run_encoder(self:MaskedAutoencoder, x:torch.Tensor) -> torch.Tensor:
     "CLS + given patch tokens → encoder blocks → final norm."
     cls = (self.cls_token + self.pos_embed[:, :1]).expand(x.shape[0], -1, -1)
-    x = torch.cat([cls, x], dim=1)
+    x = bf16_stream(torch.cat([cls, x], dim=1))   # under bf16 autocast the residual stream stays bf16 (`core.bf16_stream`)
     for blk in self.blocks: x = blk(x)
     return self.norm(x)
 
@@ -397,7 +435,7 @@ def forward_intermediates(self:MaskedAutoencoder,
     check_images(imgs, self.cfg)
     take, max_index = feature_take_indices(len(self.blocks), indices)
     x = self.embed_patches(imgs)
-    x = torch.cat([(self.cls_token + self.pos_embed[:, :1]).expand(x.shape[0], -1, -1), x], dim=1)
+    x = bf16_stream(torch.cat([(self.cls_token + self.pos_embed[:, :1]).expand(x.shape[0], -1, -1), x], dim=1))
     inter = []
     for i, blk in enumerate(self.blocks[:max_index + 1] if stop_early else self.blocks):
         x = blk(x)
@@ -415,34 +453,53 @@ def forward_decoder(self:MaskedAutoencoder,
                     latent:torch.Tensor, # (B, 1+L_vis, latent_dim) CLS + visible tokens
                     ids_restore:torch.Tensor # (B, L) from the masking
                    ) -> torch.Tensor:
-    "Predict every patch: `(B, L, p·p·C)`."
+    "Predict every patch: `(B, L, cfg.pred_dim)` (its pixels, then its HOG histograms if `hog_weight`)."
     x = self.decoder_embed(latent)
     B, n, Dd = x.shape
     L = ids_restore.shape[1]
     mask_tokens = self.mask_token.to(x.dtype).expand(B, L + 1 - n, -1)
     x_ = torch.cat([x[:, 1:], mask_tokens], dim=1)
     x_ = torch.gather(x_, 1, ids_restore.unsqueeze(-1).expand(-1, -1, Dd))
-    x = torch.cat([x[:, :1], x_], dim=1) + self.decoder_pos_embed
+    x = bf16_stream(torch.cat([x[:, :1], x_], dim=1) + self.decoder_pos_embed)
     for blk in self.decoder_blocks: x = blk(x)
     return self.decoder_pred(self.decoder_norm(x))[:, 1:]
 
+def patch_stats(t:torch.Tensor # (B, L, n) patches
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    "Each patch's mean and unbiased standard deviation (+ `NORM_PIX_EPS` in the variance), `(B, L, 1)` each."
+    m = t.mean(-1, keepdim=True)   # two passes by hand: 1.5× faster than `Tensor.var` on CPU rows of 192
+    return m, ((t - m).pow(2).sum(-1, keepdim=True) / (t.shape[-1] - 1) + NORM_PIX_EPS).sqrt()
+
 @patch
 def patch_targets(self:MaskedAutoencoder, imgs:torch.Tensor) -> torch.Tensor:
-    "The regression target of every patch, `(B, L, p·p·C)` in float32 (per-patch normalised if `norm_pix_loss`)."
+    "The pixel target of every patch, `(B, L, p·p·C)` in float32 (per-patch normalised if `norm_pix_loss`)."
     t = patchify(imgs.float(), self.cfg.patch_size)
-    if self.cfg.norm_pix_loss:
-        t = (t - t.mean(-1, keepdim=True)) / (t.var(-1, keepdim=True) + NORM_PIX_EPS).sqrt()
-    return t
+    if not self.cfg.norm_pix_loss: return t
+    m, s = patch_stats(t)
+    return (t - m) / s
+
+@patch
+def loss_terms(self:MaskedAutoencoder,
+               imgs:torch.Tensor, # (B, C, H, W) normalised images
+               pred:torch.Tensor, # (B, L, cfg.pred_dim) predictions
+               mask:torch.Tensor # (B, L) 1 where hidden
+              ) -> dict:
+    "Mean squared error over the hidden patches (float32) of each target: `'pixels'`, and `'hog'` if `hog_weight`."
+    n, den = self.cfg.patch_size ** 2 * self.cfg.in_chans, mask.sum().clamp_min(1)
+    def mse(p, t): return (((p.float() - t) ** 2).mean(-1) * mask).sum() / den
+    out = {'pixels': mse(pred[..., :n], self.patch_targets(imgs))}
+    if self.cfg.hog_weight: out['hog'] = mse(pred[..., n:], hog_patches(imgs, self.cfg.patch_size, self.cfg.hog_cells))
+    return out
 
 @patch
 def forward_loss(self:MaskedAutoencoder,
                  imgs:torch.Tensor, # (B, C, H, W) normalised images
-                 pred:torch.Tensor, # (B, L, p·p·C) predictions
+                 pred:torch.Tensor, # (B, L, cfg.pred_dim) predictions
                  mask:torch.Tensor # (B, L) 1 where hidden
                 ) -> torch.Tensor:
-    "Mean squared error over the hidden patches (float32)."
-    per_patch = ((pred.float() - self.patch_targets(imgs)) ** 2).mean(-1)
-    return (per_patch * mask).sum() / mask.sum().clamp_min(1)
+    "The reconstruction loss: pixels' mean squared error over the hidden patches, plus `hog_weight` × HOG's (float32)."
+    t = self.loss_terms(imgs, pred, mask)
+    return t['pixels'] + self.cfg.hog_weight * t['hog'] if 'hog' in t else t['pixels']
 
 @patch
 def forward(self:MaskedAutoencoder,
@@ -655,17 +712,17 @@ def reconstruct(model:MaskedAutoencoder, # a trained (or not) MAE
                 mask_ratio:float=0.75, # fraction hidden
                 noise:torch.Tensor|None=None # fixes the mask, for comparable snapshots
                ) -> dict:
-    "Masked input, reconstruction and pasted reconstruction, in the images' normalised space; plus the loss."
+    "Masked input, reconstruction and pasted reconstruction, in the images' normalised space; plus the pixels' loss."
     was = model.training; model.eval()
     try: out = model(imgs, mask_ratio=mask_ratio, noise=noise)
     finally: model.train(was)
     p, c = model.cfg.patch_size, model.cfg.in_chans
-    pred = out.pred.float()
+    pred = out.pred.float()[..., :p * p * c]   # the pixels (a HOG part, if any, follows them)
     if model.cfg.norm_pix_loss:
-        t = patchify(imgs.float(), p)
-        pred = pred * (t.var(-1, keepdim=True) + NORM_PIX_EPS).sqrt() + t.mean(-1, keepdim=True)
+        mu, sd = patch_stats(patchify(imgs.float(), p))
+        pred = pred * sd + mu
     recon = unpatchify(pred, p, c)
     m = unpatchify(out.mask.unsqueeze(-1).expand(-1, -1, p * p * c), p, c)
     return dict(original=imgs.float(), masked=imgs.float() * (1 - m), recon=recon,
                 pasted=imgs.float() * (1 - m) + recon * m, mask=m,
-                loss=out.loss_rec.item())  # reconstruction only, also for MAE-VSC
+                loss=model.loss_terms(imgs, out.pred, out.mask)['pixels'].item())  # the pixels' loss only, also for MAE-VSC and HOG

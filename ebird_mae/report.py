@@ -199,7 +199,7 @@ def load_run_model(run:Run):
 
 # %% ../nbs/07_report.ipynb #add9fae7
 def stage_embed(run:Run, d:Path):
-    "Embeddings of every kept row (sharded, resumable), and the two baselines: pixel-PCA and a random encoder."
+    "Embeddings of every kept row (sharded, resumable), and the baselines: pixel-PCA, HOG-PCA and a random encoder."
     from ebird_mae.embed import embed, pixel_features, random_encoder
     model, t = load_run_model(run), run.table()
     hook = lambda k: run.at('embed', f'shard {k}')
@@ -219,6 +219,7 @@ def load_features(run:Run) -> tuple[dict, pd.DataFrame, object]:
     e, r, p = e.subset(ok), r.subset(ok), p.subset(ok)
     feats = {f'MAE-VSC {e.default}': np.asarray(e[e.default]), f'random encoder {r.default}': np.asarray(r[r.default]),
              'pixel-PCA': np.asarray(p['pixel_pca'])}
+    if 'hog_pca' in p.names: feats['HOG-PCA'] = np.asarray(p['hog_pca'])   # (absent from runs embedded before it existed)
     return feats, e.meta.reset_index(drop=True), e
 
 # %% ../nbs/07_report.ipynb #48af21b3
@@ -243,13 +244,13 @@ def stage_explore(run:Run, d:Path):
 
 # %% ../nbs/07_report.ipynb #3d33d175
 def stage_classify(run:Run, d:Path):
-    "Family probes on the code and both baselines, seen- and unseen-species splits, with saved heads."
+    "Family probes on the code and the baselines, seen- and unseen-species splits, with saved heads."
     from ebird_mae.embed import Embeddings
     from ebird_mae.probe import probe_embeddings
     ed = run.out/'embed'
     e, r, p = (Embeddings.load(ed/k) for k in ('main', 'random', 'pixel'))
-    e = e.with_arrays(random_encoder=np.asarray(r[r.default]), pixel_pca=np.asarray(p['pixel_pca']))
-    tab, runs = probe_embeddings(e, [e.default, 'random_encoder', 'pixel_pca'], d, methods=run.budget.probe_methods,
+    base = {'random_encoder': np.asarray(r[r.default]), **{k: np.asarray(p[k]) for k in ('pixel_pca', 'hog_pca') if k in p.names}}
+    tab, runs = probe_embeddings(e.with_arrays(**base), [e.default, *base], d, methods=run.budget.probe_methods,
                                  n_boot=run.budget.n_boot)
     run.at('classify', 'fitted')
     outs = [str(q.relative_to(d)) for q in sorted(d.rglob('*')) if q.is_file() and q.name != MANIFEST]
@@ -484,7 +485,7 @@ def _sections_analysis(out:Path, ms:dict, syn:bool, plot) -> list:
     if ms['explore']:
         s = ms['explore']['summary']
         h.append(f"<h2>Embeddings{tag}</h2><p>kNN family accuracy on the seen- and unseen-species splits and the silhouette, for the "
-                 f"code and two baselines (pixel-PCA, a random encoder of the same architecture). Chance (largest family): {s['chance']:.3f}, n = {s['n']}.</p>")
+                 f"code and the baselines (pixel-PCA; HOG-PCA, the images' histograms of oriented gradients; a random encoder of the same architecture). Chance (largest family): {s['chance']:.3f}, n = {s['n']}.</p>")
         h.append(_tbl(pd.read_csv(out/'explore'/'quality.csv', index_col=0)))
         if (out/'explore'/'latitude.csv').exists():
             h.append('<h3>Latitude</h3>' + (f"<p>Ground truth: slope of body size on |latitude| {s['true_body_slope']:.5f} per degree.</p>" if 'true_body_slope' in s else '')

@@ -85,6 +85,7 @@ def main():
     feats.update(gate_split(emb))
     feats['random_encoder_' + rnd.default] = np.asarray(rnd[rnd.default], np.float32)
     feats['pixel_pca256'] = np.asarray(pix['pixel_pca'], np.float32)
+    feats['hog_pca256'] = np.asarray(pix['hog_pca'], np.float32)   # HOG in 8-px cells (576 values), PCA 256
     t0 = time.time(); tab = probe_table(feats, table, n_boot=200); tp = time.time() - t0
     cols = ['feature', 'split', 'method', 'param', 'top1', 'top1_lo', 'top1_hi', 'top5', 'macro_f1', 'bal_acc']
     print(f"model: {prov}; embed {te:.0f} s, probe table {tp:.0f} s")
