@@ -155,7 +155,7 @@ def hybrid_stem(cfg:MAEConfig # `cfg.stem` names the stem: 'resnet' (64 channels
 class MAEOutput:
     "What a forward pass of `MaskedAutoencoder` returns."
     loss:torch.Tensor # scalar: mean squared error over the masked patches
-    pred:torch.Tensor # (B, L, p·p·C) predicted patches (normalised per patch if `norm_pix_loss`)
+    pred:torch.Tensor # (B, L, cfg.pred_dim) predicted patches: pixels (normalised per patch if `norm_pix_loss`), then HOG if `hog_weight`
     mask:torch.Tensor # (B, L) 1 for masked (hidden) patches, 0 for visible ones
     ids_restore:torch.Tensor # (B, L) index that puts the shuffled tokens back in image order
     latent:torch.Tensor # (B, 1+L_visible, D) encoder output: CLS + visible tokens, after the final norm
