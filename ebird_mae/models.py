@@ -355,10 +355,14 @@ def random_masking(x:torch.Tensor, # (B, L, D) tokens
 
 # %% ../nbs/00_models.ipynb #44ea2fec
 @patch
+def _with_cls(self:MaskedAutoencoder, x:torch.Tensor) -> torch.Tensor:
+    "The CLS token (with its position) before the patch tokens: the encoder's residual stream, bf16 under bf16 autocast (`core.bf16_stream`)."
+    return bf16_stream(torch.cat([(self.cls_token + self.pos_embed[:, :1]).expand(x.shape[0], -1, -1), x], dim=1))
+
+@patch
 def _run_encoder(self:MaskedAutoencoder, x:torch.Tensor) -> torch.Tensor:
     "CLS + given patch tokens → encoder blocks → final norm."
-    cls = (self.cls_token + self.pos_embed[:, :1]).expand(x.shape[0], -1, -1)
-    x = bf16_stream(torch.cat([cls, x], dim=1))   # under bf16 autocast the residual stream stays bf16 (`core.bf16_stream`)
+    x = self._with_cls(x)
     for blk in self.blocks: x = blk(x)
     return self.norm(x)
 
@@ -434,8 +438,7 @@ def forward_intermediates(self:MaskedAutoencoder,
     if output_fmt not in ('NCHW', 'NLC'): raise ValueError(f"output_fmt must be 'NCHW' or 'NLC', got {output_fmt!r}")
     check_images(imgs, self.cfg)
     take, max_index = feature_take_indices(len(self.blocks), indices)
-    x = self.embed_patches(imgs)
-    x = bf16_stream(torch.cat([(self.cls_token + self.pos_embed[:, :1]).expand(x.shape[0], -1, -1), x], dim=1))
+    x = self._with_cls(self.embed_patches(imgs))
     inter = []
     for i, blk in enumerate(self.blocks[:max_index + 1] if stop_early else self.blocks):
         x = blk(x)
