@@ -13,12 +13,12 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 
 from .core import IMAGENET_MEAN, IMAGENET_STD
-from .models import MAEConfig, mae_config, register_arch, pool_tokens, POOLS
+from .models import MAEConfig, mae_config, register_arch, pool_tokens, POOLS, hog_patches, HOG_BINS
 from .vsc import VSCConfig, MAEVSC, VSCOutput, vsc_code, vsc_sample
 
 # %% auto #0
 __all__ = ['VIEW_CODES', 'ViewsConfig', 'colour_maps', 'random_views', 'info_nce', 'nn_info_nce', 'ViewsOutput', 'MAEVSCViews',
-           'open_code', 'create_mae_vsc_views']
+           'view_hog', 'open_code', 'create_mae_vsc_views']
 
 # %% ../nbs/01c_views.ipynb #05bd26f4
 VIEW_CODES = ('gamma_mu', 'z', 'open')
@@ -40,6 +40,8 @@ class ViewsConfig:
     gray_p:float=0.2 # probability of a grey view
     neighbours:int=0 # > 0: size of a queue of past projections, and each view's positive is its nearest neighbour there (NNCLR), not the other view itself
     recolour_rec:bool=False # recolour the view the MAE reconstructs too (False: it is only cropped and flipped; the second view carries the colour changes)
+    hog_weight:float=0. # > 0: each view's pooled code also predicts, through a linear head, the view's whole-image histograms of oriented gradients (`view_hog`); weight of that squared error
+    hog_cell:int=8 # side in pixels of that target's HOG cells
 
     def __post_init__(self):
         self.saturation, self.brightness, self.aspect = tuple(self.saturation), tuple(self.brightness), tuple(self.aspect)
@@ -55,6 +57,8 @@ class ViewsConfig:
             lo, hi = getattr(self, f)
             if not 0 <= lo <= hi or (f == 'aspect' and lo <= 0): bad(f, 'a range (lo, hi) with 0 <= lo <= hi')
         if not (isinstance(self.neighbours, int) and self.neighbours >= 0): bad('neighbours', 'an integer >= 0')
+        if not self.hog_weight >= 0: bad('hog_weight', '>= 0')
+        if not (isinstance(self.hog_cell, int) and self.hog_cell > 0): bad('hog_cell', 'a positive integer')
         for f in ('proj_hidden', 'proj_dim'):
             if not (isinstance(getattr(self, f), int) and getattr(self, f) > 0): bad(f, 'a positive integer')
 
@@ -131,10 +135,12 @@ def nn_info_nce(p1:torch.Tensor, # (B, d) projections of the first views
 class ViewsOutput(VSCOutput):
     "`VSCOutput` plus the consistency term."
     loss_inv:torch.Tensor|None=None # scalar InfoNCE of the two views' pooled codes (None in eval)
+    loss_hog:torch.Tensor|None=None # scalar squared error of the pooled codes' HOG predictions (None in eval or with `hog_weight=0`)
 
     def metrics(self) -> dict:
         m = super().metrics()
         if self.loss_inv is not None: m['loss_inv'] = self.loss_inv.detach().float()
+        if self.loss_hog is not None: m['loss_hog'] = self.loss_hog.detach().float()
         return m
 
 # %% ../nbs/01c_views.ipynb #220a0e2d
@@ -150,6 +156,9 @@ class MAEVSCViews(MAEVSC):
         if not isinstance(self.views_cfg, ViewsConfig): raise ValueError(f"views must be a ViewsConfig, got {type(views).__name__}")
         v = self.views_cfg
         self.projector = nn.Sequential(nn.Linear(self.latent_dim, v.proj_hidden), nn.GELU(), nn.Linear(v.proj_hidden, v.proj_dim))
+        if v.hog_weight:   # a parameter only when used: default models and checkpoints unchanged
+            if self.cfg.img_size % v.hog_cell: raise ValueError(f"ViewsConfig.hog_cell ({v.hog_cell}) must divide img_size ({self.cfg.img_size})")
+            self.hog_head = nn.Linear(self.latent_dim, (self.cfg.img_size // v.hog_cell) ** 2 * HOG_BINS)
         if v.neighbours:   # buffers: saved in checkpoints (exact resume) and weights
             self.register_buffer('nn_queue', torch.zeros(v.neighbours, v.proj_dim))
             self.register_buffer('nn_seen', torch.zeros((), dtype=torch.long))   # projections queued so far
@@ -180,7 +189,7 @@ def forward(self:MAEVSCViews,
             mask_ratio:float=0.75, noise:torch.Tensor|None=None, c:float|None=None, prior_weight:float=1.0,
             generator:torch.Generator|None=None # seeds masks, samples and views
            ) -> ViewsOutput:
-    "Training: MAE-VSC loss on one view + weight × InfoNCE (or NNCLR) of both views' pooled codes. Eval: `MAEVSC.forward`."
+    "Training: MAE-VSC loss on one view + weight × InfoNCE (or NNCLR) of both views' pooled codes [+ hog_weight × their HOG error]. Eval: `MAEVSC.forward`."
     v, c = self.views_cfg, self.vsc_cfg.c if c is None else c
     if not self.training or v.weight == 0:
         return ViewsOutput(**vars(MAEVSC.forward(self, imgs, mask_ratio, noise, c, prior_weight, generator)))
@@ -192,13 +201,25 @@ def forward(self:MAEVSCViews,
     if v.code == 'z': a1, a2 = out.z, vsc_sample(mu2, lv2, lg2, c, generator, self.vsc_cfg.select)   # view 1's sample is the decoder's
     elif v.code == 'open': a1, a2 = open_code(out.mu, out.log_gamma), open_code(mu2, lg2)
     else: a1, a2 = vsc_code(out.mu, out.log_gamma, 'gamma_mu'), vsc_code(mu2, lg2, 'gamma_mu')
-    p1, p2 = (self.projector(pool_tokens(a, v.pool)) for a in (a1, a2))
+    s1, s2 = pool_tokens(a1, v.pool), pool_tokens(a2, v.pool)
+    p1, p2 = self.projector(s1), self.projector(s2)
     inv = info_nce(p1, p2, temperature=v.temperature)
     if v.neighbours:   # NNCLR once the queue is full, plain InfoNCE while it fills (chosen on the device: no host sync)
         inv = torch.where(self.nn_seen >= v.neighbours, nn_info_nce(p1, p2, self.nn_queue, v.temperature), inv)
         self.enqueue(p1.detach())
     d = vars(out); d['loss'] = out.loss + v.weight * inv
-    return ViewsOutput(**d, loss_inv=inv)
+    hog = None
+    if v.hog_weight:   # each pooled code predicts its own view's whole-image HOG (float32 error)
+        hog = sum(F.mse_loss(self.hog_head(s).float(), view_hog(x, v.hog_cell)) for s, x in ((s1, v1), (s2, v2))) / 2
+        d['loss'] = d['loss'] + v.hog_weight * hog
+    return ViewsOutput(**d, loss_inv=inv, loss_hog=hog)
+
+# %% ../nbs/01c_views.ipynb #bec9f584
+def view_hog(imgs:torch.Tensor, # (B, 3, H, W) normalised images (one view each)
+             cell:int=8 # HOG cell side in pixels
+            ) -> torch.Tensor:
+    "The whole image's histograms of oriented gradients, `(B, (H/cell)²·HOG_BINS)` float32, unit RMS per image: the target of `hog_weight`."
+    return hog_patches(imgs, cell, cells=1).flatten(1)
 
 # %% ../nbs/01c_views.ipynb #a07f40ea
 def open_code(mu:torch.Tensor, # slab means
