@@ -42,6 +42,7 @@ class ViewsConfig:
     recolour_rec:bool=False # recolour the view the MAE reconstructs too (False: it is only cropped and flipped; the second view carries the colour changes)
     hog_weight:float=0. # > 0: each view's pooled code also predicts, through a linear head, the view's whole-image histograms of oriented gradients (`view_hog`); weight of that squared error
     hog_cell:int=8 # side in pixels of that target's HOG cells
+    mask_ratio2:float|None=None # mask ratio of the second view's encoder pass; None: the reconstruction's (0: the whole view, as the embeddings are computed)
 
     def __post_init__(self):
         self.saturation, self.brightness, self.aspect = tuple(self.saturation), tuple(self.brightness), tuple(self.aspect)
@@ -58,6 +59,7 @@ class ViewsConfig:
             if not 0 <= lo <= hi or (f == 'aspect' and lo <= 0): bad(f, 'a range (lo, hi) with 0 <= lo <= hi')
         if not (isinstance(self.neighbours, int) and self.neighbours >= 0): bad('neighbours', 'an integer >= 0')
         if not self.hog_weight >= 0: bad('hog_weight', '>= 0')
+        if self.mask_ratio2 is not None and not 0 <= self.mask_ratio2 < 1: bad('mask_ratio2', 'None or in [0, 1)')
         if not (isinstance(self.hog_cell, int) and self.hog_cell > 0): bad('hog_cell', 'a positive integer')
         for f in ('proj_hidden', 'proj_dim'):
             if not (isinstance(getattr(self, f), int) and getattr(self, f) > 0): bad(f, 'a positive integer')
@@ -196,7 +198,7 @@ def forward(self:MAEVSCViews,
     v1, v2 = random_views(imgs, v, generator, colour=v.recolour_rec), random_views(imgs, v, generator)
     out = MAEVSC.forward(self, v1, mask_ratio, noise, c, prior_weight, generator)
     noise2 = torch.rand(imgs.shape[0], self.cfg.num_patches, generator=generator, device=imgs.device) if generator is not None else None
-    lat2 = self.forward_encoder(v2, mask_ratio, noise2)[0]
+    lat2 = self.forward_encoder(v2, mask_ratio if v.mask_ratio2 is None else v.mask_ratio2, noise2)[0]
     mu2, lv2, lg2 = self.vsc_head(lat2)
     if v.code == 'z': a1, a2 = out.z, vsc_sample(mu2, lv2, lg2, c, generator, self.vsc_cfg.select)   # view 1's sample is the decoder's
     elif v.code == 'open': a1, a2 = open_code(out.mu, out.log_gamma), open_code(mu2, lg2)
