@@ -387,11 +387,11 @@ def pixel_features(table:pd.DataFrame, # metadata table with a `path` column
                    root=None, # folder relative paths are resolved against
                    batch_size:int=512, num_workers:int|None=None, seed:int=0,
                    crop_pct:float=0.875, # centre-crop fraction, as for the model
-                   hog_cell:int|None=8, # also 'hog_pca': HOG in cells of this many pixels (`models.hog_patches`), PCA'd alike; None: pixels only
+                   hog_cell:int|None=8, # also 'hog_pca': HOG in cells of this many pixels (`models.hog_image`), PCA'd alike; None: pixels only
                   ) -> Embeddings:
     "The hand-made baselines: `Embeddings` with 'pixel_pca' and 'hog_pca' (N, n_components each), missing rows as in `embed`."
     from sklearn.decomposition import PCA
-    from ebird_mae.models import hog_patches, HOG_BINS
+    from ebird_mae.models import hog_image, HOG_BINS
     _check_table(table)
     if hog_cell is not None and (not isinstance(hog_cell, int) or hog_cell <= 0 or size % hog_cell):
         raise ValueError(f"pixel_features: hog_cell must be a positive integer dividing size ({size}), got {hog_cell!r}")
@@ -401,7 +401,7 @@ def pixel_features(table:pd.DataFrame, # metadata table with a `path` column
     H = np.zeros((len(table), (size // hog_cell) ** 2 * HOG_BINS), np.float32) if hog_cell else None
     for x, rows, o, why in dl:
         X[rows.numpy()] = x.flatten(1).numpy(); ok[rows.numpy()] = o.numpy()
-        if hog_cell: H[rows.numpy()] = hog_patches(x, hog_cell, cells=1).flatten(1).numpy()
+        if hog_cell: H[rows.numpy()] = hog_image(x, hog_cell).numpy()
         bad += [(int(r), str(table['path'].iloc[int(r)]), w) for r, oo, w in zip(rows, o, why) if not oo]
     fit = ok.copy()
     if fit_split is not None and 'split' in table.columns and (table['split'] == fit_split).any(): fit &= (table['split'] == fit_split).values

@@ -23,7 +23,7 @@ from .core import NORM_PIX_EPS, atomic_write, atomic_write_text, bf16_stream
 # %% auto #0
 __all__ = ['HOG_BINS', 'STEMS', 'MAE_SIZES', 'TIMM_NAMES', 'ARCHS', 'ARCH_MODULES', 'POOLS', 'MAEConfig', 'mae_config',
            'sincos_1d', 'sincos_2d', 'hybrid_stem', 'MAEOutput', 'register_arch', 'get_arch', 'MaskedAutoencoder',
-           'check_images', 'check_mask_ratio', 'patchify', 'unpatchify', 'hog_patches', 'random_masking',
+           'check_images', 'check_mask_ratio', 'patchify', 'unpatchify', 'hog_patches', 'hog_image', 'random_masking',
            'hide_patches', 'pool_tokens', 'patch_stats', 'create_mae', 'set_fused_attention', 'LoadReport',
            'load_weights', 'load_official_mae', 'save_weights', 'infer_mae_config', 'load_model', 'timm_kwargs',
            'timm_state_dict', 'to_timm', 'reconstruct']
@@ -327,6 +327,13 @@ def hog_patches(imgs:torch.Tensor, # (B, C, H, W) images (C = 3: luminance; othe
         h.scatter_add_(1, lo, mag * (1 - w)).scatter_add_(1, (lo + 1).remainder(bins), mag * w)
         t = patchify(F.avg_pool2d(h, patch_size // cells), cells)
         return t / (t.pow(2).mean((1, 2), keepdim=True).sqrt() + eps)
+
+# %% ../nbs/00_models.ipynb #caadd29c
+def hog_image(imgs:torch.Tensor, # (B, 3, H, W) normalised images
+              cell:int=8 # HOG cell side in pixels
+             ) -> torch.Tensor:
+    "The whole image's histograms of oriented gradients, `(B, (H/cell)²·HOG_BINS)` float32, unit RMS per image: one cell per patch of `hog_patches`."
+    return hog_patches(imgs, cell, cells=1).flatten(1)
 
 # %% ../nbs/00_models.ipynb #7da25e00
 def random_masking(x:torch.Tensor, # (B, L, D) tokens

@@ -13,12 +13,12 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 
 from .core import IMAGENET_MEAN, IMAGENET_STD
-from .models import MAEConfig, mae_config, register_arch, pool_tokens, POOLS, hog_patches, HOG_BINS
+from .models import MAEConfig, mae_config, register_arch, pool_tokens, POOLS, hog_image, HOG_BINS
 from .vsc import VSCConfig, MAEVSC, VSCOutput, vsc_code, vsc_sample
 
 # %% auto #0
 __all__ = ['VIEW_CODES', 'ViewsConfig', 'colour_maps', 'random_views', 'info_nce', 'nn_info_nce', 'ViewsOutput', 'MAEVSCViews',
-           'view_hog', 'open_code', 'create_mae_vsc_views']
+           'open_code', 'create_mae_vsc_views']
 
 # %% ../nbs/01c_views.ipynb #05bd26f4
 VIEW_CODES = ('gamma_mu', 'z', 'open')
@@ -40,7 +40,7 @@ class ViewsConfig:
     gray_p:float=0.2 # probability of a grey view
     neighbours:int=0 # > 0: size of a queue of past projections, and each view's positive is its nearest neighbour there (NNCLR), not the other view itself
     recolour_rec:bool=False # recolour the view the MAE reconstructs too (False: it is only cropped and flipped; the second view carries the colour changes)
-    hog_weight:float=0. # > 0: each view's pooled code also predicts, through a linear head, the view's whole-image histograms of oriented gradients (`view_hog`); weight of that squared error
+    hog_weight:float=0. # > 0: each view's pooled code also predicts, through a linear head, the view's whole-image histograms of oriented gradients (`models.hog_image`); weight of that squared error
     hog_cell:int=8 # side in pixels of that target's HOG cells
     mask_ratio2:float|None=None # mask ratio of the second view's encoder pass; None: the reconstruction's (0: the whole view, as the embeddings are computed)
 
@@ -212,16 +212,9 @@ def forward(self:MAEVSCViews,
     d = vars(out); d['loss'] = out.loss + v.weight * inv
     hog = None
     if v.hog_weight:   # each pooled code predicts its own view's whole-image HOG (float32 error)
-        hog = sum(F.mse_loss(self.hog_head(s).float(), view_hog(x, v.hog_cell)) for s, x in ((s1, v1), (s2, v2))) / 2
+        hog = sum(F.mse_loss(self.hog_head(s).float(), hog_image(x, v.hog_cell)) for s, x in ((s1, v1), (s2, v2))) / 2
         d['loss'] = d['loss'] + v.hog_weight * hog
     return ViewsOutput(**d, loss_inv=inv, loss_hog=hog)
-
-# %% ../nbs/01c_views.ipynb #bec9f584
-def view_hog(imgs:torch.Tensor, # (B, 3, H, W) normalised images (one view each)
-             cell:int=8 # HOG cell side in pixels
-            ) -> torch.Tensor:
-    "The whole image's histograms of oriented gradients, `(B, (H/cell)²·HOG_BINS)` float32, unit RMS per image: the target of `hog_weight`."
-    return hog_patches(imgs, cell, cells=1).flatten(1)
 
 # %% ../nbs/01c_views.ipynb #a07f40ea
 def open_code(mu:torch.Tensor, # slab means
