@@ -1,7 +1,7 @@
 """Does the encoder keep the birds' outlines in its *patch* tokens, where pooling would lose them?
 Reads a model's encoder tokens four ways — CLS, the mean of the patch tokens, the patch tokens averaged to a 4×4 grid
 and the whole 8×8 grid of patch tokens (the last two concatenated, PCA 256 fitted on the training split) — and the
-images' HOG in 8-px cells (`models.hog_patches`, PCA 256), and probes each with `harness.probe` (logistic regression
+images' HOG in 8-px cells (`models.hog_image`, PCA 256), and probes each with `harness.probe` (logistic regression
 on seen species, mean of 5 species-held-out folds on unseen species, 20-NN on seen species).
 Usage: python bench/recipe/spatial.py WEIGHTS"""
 import sys
@@ -11,7 +11,7 @@ from sklearn.decomposition import PCA
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
 from ebird_mae.core import IMAGENET_MEAN, IMAGENET_STD
-from ebird_mae.models import load_model, hog_patches
+from ebird_mae.models import load_model, hog_image
 
 def readouts(model, x):
     "The four read-outs of one batch of normalised images, `{name: (B, d)}`."
@@ -29,7 +29,7 @@ def main(weights):
     with torch.no_grad():
         for i in range(0, len(df), 500):
             x = (torch.from_numpy(np.array(arr[i:i + 500])).permute(0, 3, 1, 2).float() / 255 - mean) / std
-            feats = {**readouts(model, x), 'hog_8px': hog_patches(x, 8, cells=1).flatten(1)}
+            feats = {**readouts(model, x), 'hog_8px': hog_image(x, 8)}
             for k, v in feats.items(): out.setdefault(k, []).append(v.float())
     fit = (df.split == 'train').values
     for k, v in out.items():
