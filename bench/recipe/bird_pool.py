@@ -16,9 +16,8 @@ import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from PIL import Image
 from ebird_mae.synth import default_dataset
 from ebird_mae.data import eval_transform
-from ebird_mae.models import load_model
 from ebird_mae.vsc import vsc_code
-from ebird_mae.probe import probe_table
+from evaluate import load_weights, probe_splits
 from ebird_mae.explain import record_attention
 
 def batch_inputs(rows, size):
@@ -70,21 +69,13 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument('weights', nargs='?'); ap.add_argument('--out', default=None)
     ap.add_argument('--unseen_seeds', type=int, default=5)
     a = ap.parse_args()
-    if a.weights: model, _ = load_model(a.weights); prov = a.weights
-    else:
-        from ebird_mae.train import main_job_model
-        model, _, prov = main_job_model()
-    model.eval(); torch.manual_seed(0)
+    model, prov = load_weights(a.weights)
     table = default_dataset().reset_index(drop=True)
     t0 = time.time(); feats, att = pooled(model, table); te = time.time() - t0
     print(f"model: {prov}; pooled in {te:.0f} s; CLS attention on bird patches {att['attn_on_bird']:.1%} "
           f"(bird patches are {att['bird_patch_share']:.1%} of the patches); the odd patches find the bird with AUC {att['odd_auc']:.2f}, "
           f"the edge contrast with AUC {att['edge_auc']:.2f}")
-    rows = []
-    for s in range(a.unseen_seeds):
-        kinds = ('seen', 'unseen') if s == 0 else ('unseen',)
-        rows.append(probe_table(feats, table, split_kinds=kinds, n_boot=1, seed=s)[['feature', 'split', 'method', 'top1']].assign(seed=s))
-    rows = pd.concat(rows)
+    rows = probe_splits(feats, table, a.unseen_seeds)
     print(f"top-1; unseen = mean of {a.unseen_seeds} splits")
     print(rows.pivot_table(index=['feature', 'method'], columns='split', values='top1', aggfunc='mean').round(3).to_string())
     if a.out: rows.assign(**att).to_csv(a.out, index=False)

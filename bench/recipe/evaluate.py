@@ -59,17 +59,28 @@ def unseen_over_seeds(feats, table, tab, n) -> pd.DataFrame:
     print(f"unseen species, top-1 over {n} species-held-out splits:"); print(piv.round(3).to_string())
     return rows
 
+def load_weights(path=None):
+    "`(model in eval mode, provenance)`: the weights at `path`, or the main job's model (`train.main_job_model`) when None."
+    if path: model, _ = load_model(path); prov = path
+    else:
+        from ebird_mae.train import main_job_model
+        model, _, prov = main_job_model()
+    model.eval(); torch.manual_seed(0)
+    return model, prov
+
+def probe_splits(feats, table, n_unseen:int) -> pd.DataFrame:
+    "Top-1 of every feature and probe on the seen split (seed 0) and on `n_unseen` species-held-out splits (seeds 0 …), one row each."
+    rows = [probe_table(feats, table, split_kinds=('seen', 'unseen') if s == 0 else ('unseen',), n_boot=1, seed=s)
+            [['feature', 'split', 'method', 'top1']].assign(seed=s) for s in range(n_unseen)]
+    return pd.concat(rows)
+
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('weights', nargs='?'); ap.add_argument('--out', default=None)
     ap.add_argument('--species_per_family', type=int, default=None)
     ap.add_argument('--sparsity_only', action='store_true', help='embed and report the sparse code only (no probes)')
     ap.add_argument('--unseen_seeds', type=int, default=1, help='species-held-out splits to average the unseen probe over')
     a = ap.parse_args()
-    if a.weights: model, _ = load_model(a.weights); prov = a.weights
-    else:
-        from ebird_mae.train import main_job_model
-        model, _, prov = main_job_model()
-    model.eval(); torch.manual_seed(0)
+    model, prov = load_weights(a.weights)
     if a.species_per_family:
         root = Path(f'~/.cache/ebird_mae/{DATASET_VERSION}-{DEFAULT_IMG_SIZE}px-spf{a.species_per_family}').expanduser()
         make_synthetic_dataset(root, n_images=DEFAULT_N_IMAGES, species_per_family=a.species_per_family, seed=0)

@@ -7,11 +7,10 @@ Usage: python bench/recipe/layers.py [WEIGHTS] [--out CSV] [--unseen_seeds 5] [-
 (default WEIGHTS: the main job's model, `train.main_job_model`). About 1 minute of embedding per block on 2 CPU cores,
 and a few minutes of probes."""
 import argparse, time
-import numpy as np, pandas as pd, torch
+import numpy as np
 from ebird_mae.synth import default_dataset
 from ebird_mae.embed import embed
-from ebird_mae.probe import probe_table
-from ebird_mae.models import load_model
+from evaluate import load_weights, probe_splits
 
 def layer_features(model, table, norm:bool) -> dict:
     "name -> (n, d) float32: every block's CLS and patch-mean token, the final normed tokens, and all blocks' CLS concatenated."
@@ -31,18 +30,10 @@ def main():
     ap.add_argument('--unseen_seeds', type=int, default=5, help='species-held-out splits to average the unseen probe over')
     ap.add_argument('--norm', action='store_true', help="apply the encoder's final LayerNorm to the intermediate blocks' tokens")
     a = ap.parse_args()
-    if a.weights: model, _ = load_model(a.weights); prov = a.weights
-    else:
-        from ebird_mae.train import main_job_model
-        model, _, prov = main_job_model()
-    model.eval(); torch.manual_seed(0)
+    model, prov = load_weights(a.weights)
     table = default_dataset().reset_index(drop=True)
     t0 = time.time(); feats = layer_features(model, table, a.norm); te = time.time() - t0
-    rows = []
-    for s in range(a.unseen_seeds):
-        kinds = ('seen', 'unseen') if s == 0 else ('unseen',)
-        rows.append(probe_table(feats, table, split_kinds=kinds, n_boot=1, seed=s)[['feature', 'split', 'method', 'top1']].assign(seed=s))
-    rows = pd.concat(rows)
+    rows = probe_splits(feats, table, a.unseen_seeds)
     piv = rows.pivot_table(index=['feature', 'method'], columns='split', values='top1', aggfunc='mean')
     print(f"model: {prov}; {len(model.blocks)} blocks, norm={a.norm}; embed {te:.0f} s; unseen = mean of {a.unseen_seeds} splits")
     print(piv.round(3).to_string())
