@@ -20,14 +20,19 @@ from ebird_mae.vsc import vsc_code
 from evaluate import load_weights, probe_splits
 from ebird_mae.explain import record_attention
 
-def batch_inputs(rows, size):
-    "Images through the embedding's eval transform, and each patch's bird share through the same resize and crop."
-    tf = eval_transform(size)
+def batch_inputs(rows, size, crop_pct:float=0.875):
+    "Images through the embedding's eval transform, and their bird masks through the same resize and centre crop."
+    tf = eval_transform(size, crop_pct)
     x = torch.stack([tf(Image.open(p).convert('RGB')) for p in rows.path])
     m = torch.stack([torch.from_numpy((np.array(Image.open(p)) > 0).astype(np.float32))[None] for p in rows.mask_path])
-    r = int(round(size / 0.875)); m = F.interpolate(m, size=(r, r), mode='bilinear', align_corners=False)
+    r = int(round(size / crop_pct)); m = F.interpolate(m, size=(r, r), mode='bilinear', align_corners=False)
     o = (r - size) // 2; m = m[..., o:o + size, o:o + size]
     return x, m
+
+def contrast(tok, ref):
+    "Each patch token's distance from `ref` (B, 1, D), and the pooling weights it gives: the excess over the image's median."
+    d = (tok - ref).norm(dim=-1)
+    return d, (d - d.median(1, keepdim=True).values).clamp_min(0)
 
 @torch.no_grad()
 def pooled(model, table, batch:int=250) -> tuple[dict, dict]:
@@ -44,18 +49,15 @@ def pooled(model, table, batch:int=250) -> tuple[dict, dict]:
         a = a / a.sum(1, keepdim=True)
         att_bird.append((a * (frac > 0)).sum(1)); area_bird.append((frac > 0).float().mean(1))
         mu, _, lg = model.vsc_head(tok); code = vsc_code(mu, lg, 'gamma_mu').float()
-        d = (tok[:, 1:] - tok[:, 1:].mean(1, keepdim=True)).norm(dim=-1)      # (B, L) how unlike its image's average a patch is
-        odd = (d - d.median(1, keepdim=True).values).clamp_min(0)
-        db = (tok[:, 1:] - tok[:, 1:][:, edge].mean(1, keepdim=True)).norm(dim=-1)   # distance from the frame's edge patches' mean
-        away = (db - db.median(1, keepdim=True).values).clamp_min(0)
+        pt = tok[:, 1:]
+        d, odd = contrast(pt, pt.mean(1, keepdim=True))              # how unlike its image's average a patch is
+        db, away = contrast(pt, pt[:, edge].mean(1, keepdim=True))   # how unlike the frame's edge patches
+        odd_bird.append(roc_auc(d, frac > 0)); edge_bird.append(roc_auc(db, frac > 0))
         ws = {'mean': torch.ones_like(frac), 'bird': frac, 'scene': (frac == 0).float(), 'attn': a, 'odd': odd, 'edge': away}
-        edge_bird.append(roc_auc(db, frac > 0))
-        odd_bird.append(roc_auc(d, frac > 0))
+        ws = {k: w / w.sum(1, keepdim=True).clamp_min(1e-8) for k, w in ws.items()}
         for src, t in (('enc', tok), ('gamma_mu', code)):
             out.setdefault(f'{src}_cls', []).append(t[:, 0])
-            for k, w in ws.items():
-                w = w / w.sum(1, keepdim=True).clamp_min(1e-8)
-                out.setdefault(f'{src}_{k}', []).append((w[..., None] * t[:, 1:]).sum(1))
+            for k, w in ws.items(): out.setdefault(f'{src}_{k}', []).append((w[..., None] * t[:, 1:]).sum(1))
     feats = {k: torch.cat(v).numpy() for k, v in out.items()}
     att, area = torch.cat(att_bird), torch.cat(area_bird)
     return feats, dict(attn_on_bird=float(att.mean()), bird_patch_share=float(area.mean()), odd_auc=float(np.mean(odd_bird)), edge_auc=float(np.mean(edge_bird)))

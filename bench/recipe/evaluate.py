@@ -48,12 +48,16 @@ def gate_split(emb) -> dict:
         out[f'gamma_mu_closed_{pool}'] = np.asarray(emb[f'gamma_mu_{pool}'], np.float32) * ~on
     return out
 
+COLS = ['feature', 'split', 'method', 'top1']
+
+def unseen_rows(feats, table, seeds) -> pd.DataFrame:
+    "Top-1 of every feature and probe on the species-held-out split of each seed, one row each."
+    return pd.concat([probe_table(feats, table, split_kinds=('unseen',), n_boot=1, seed=s)[COLS].assign(seed=s) for s in seeds])
+
 def unseen_over_seeds(feats, table, tab, n) -> pd.DataFrame:
     "Unseen-species top-1 of every feature and probe on splits of seeds 0 … n−1 (seed 0's from `tab`), with their mean."
-    rows = tab[tab.split == 'unseen'][['feature', 'method', 'top1']].assign(seed=0)
-    for s in range(1, n):
-        t = probe_table(feats, table, split_kinds=('unseen',), n_boot=1, seed=s)
-        rows = pd.concat([rows, t[['feature', 'method', 'top1']].assign(seed=s)])
+    rows = pd.concat([tab[tab.split == 'unseen'][['feature', 'method', 'top1']].assign(seed=0),
+                      unseen_rows(feats, table, range(1, n)).drop(columns='split')])
     piv = rows.pivot_table(index=['feature', 'method'], columns='seed', values='top1')
     piv['mean'], piv['sd'] = piv.mean(1), piv.std(1)
     print(f"unseen species, top-1 over {n} species-held-out splits:"); print(piv.round(3).to_string())
@@ -70,9 +74,8 @@ def load_weights(path=None):
 
 def probe_splits(feats, table, n_unseen:int) -> pd.DataFrame:
     "Top-1 of every feature and probe on the seen split (seed 0) and on `n_unseen` species-held-out splits (seeds 0 …), one row each."
-    rows = [probe_table(feats, table, split_kinds=('seen', 'unseen') if s == 0 else ('unseen',), n_boot=1, seed=s)
-            [['feature', 'split', 'method', 'top1']].assign(seed=s) for s in range(n_unseen)]
-    return pd.concat(rows)
+    seen = probe_table(feats, table, split_kinds=('seen',), n_boot=1, seed=0)[COLS].assign(seed=0)
+    return pd.concat([seen, unseen_rows(feats, table, range(n_unseen))])
 
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('weights', nargs='?'); ap.add_argument('--out', default=None)

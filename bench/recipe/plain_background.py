@@ -15,8 +15,8 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument('out'); ap.add_argument('--grey', type=int, default=128)
     a = ap.parse_args()
     table = default_dataset(); src = Path(table.attrs['root']); out = Path(a.out)
-    for f in ('metadata.csv', 'catalogue.csv', 'family_traits.json'):
-        (out / f).parent.mkdir(parents=True, exist_ok=True); shutil.copy(src / f, out / f)
+    out.mkdir(parents=True, exist_ok=True)
+    for f in ('metadata.csv', 'catalogue.csv', 'family_traits.json'): shutil.copy(src / f, out / f)
     shutil.copytree(src / 'masks', out / 'masks', dirs_exist_ok=True)
     n_bg = []
     for p, m in zip(table.path, table.mask_path):

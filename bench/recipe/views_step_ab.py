@@ -32,6 +32,6 @@ for _ in range(5):
         t = time.perf_counter()
         for _ in range(5): step()
         rates[k].append(b * 5 / (time.perf_counter() - t))
-(a, ra), (b, rb) = rates.items()
+ra, rb = rates.values()
 for k, v in rates.items(): print(f"{k}: {statistics.median(v):.1f} img/s (rounds {', '.join(f'{u:.0f}' for u in v)})")
 print(f"ratio {statistics.median(y / x for x, y in zip(ra, rb)):.2f}")
