@@ -472,13 +472,17 @@ def chromium_path() -> str|None:
     "The headless-capable Chromium on this machine, if any."
     return next((p for p in map(shutil.which, ('chromium', 'chromium-browser', 'google-chrome')) if p), None)
 
-def screenshot_html(html, png, width:int=900, height:int=600, timeout:int=180) -> Path:
+def screenshot_html(html, png, # the page and the PNG to write
+                    width:int=900, height:int=600, # window size in pixels
+                    timeout:int=180, # seconds before giving up
+                    virtual_time_ms:int=3000, # virtual time the page's scripts get before the capture (plotly needs a few seconds)
+                   ) -> Path:
     "Render an HTML file in headless Chromium and save a PNG screenshot."
     exe = chromium_path()
     if exe is None: raise FileNotFoundError("no Chromium found (apt-get install chromium)")
     png = Path(png).absolute(); png.unlink(missing_ok=True)
     cmd = [exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--hide-scrollbars',
-           f'--window-size={width},{height}', '--virtual-time-budget=3000', f'--screenshot={png}', Path(html).absolute().as_uri()]
+           f'--window-size={width},{height}', f'--virtual-time-budget={virtual_time_ms}', f'--screenshot={png}', Path(html).absolute().as_uri()]
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0, last = time.time(), -1
     try:  # some builds linger long after writing the file: stop once it is there and stable

@@ -16,7 +16,7 @@ __all__ = ['MANIFEST', 'MANIFEST_FORMAT', 'STAGES', 'READS', 'TIMING_COLUMNS', '
            'stage_key', 'write_manifest', 'read_manifest', 'manifest_valid', 'DataError', 'load_input', 'Run',
            'stage_data', 'pretrain_config', 'stage_pretrain', 'load_run_model', 'stage_embed', 'load_features',
            'stage_explore', 'stage_classify', 'stage_features', 'explain_images', 'stage_explain', 'stage_config',
-           'run_stage', 'report_numbers', 'build_report', 'run_all', 'run_cli', 'screenshot']
+           'run_stage', 'report_numbers', 'build_report', 'run_all', 'run_cli']
 
 # %% ../nbs/07_report.ipynb #02825bd3
 @dataclass
@@ -546,15 +546,3 @@ def run_cli(
     "`ebird_mae_run`: photos (default: the synthetic birds) → pretrain → embed → explore → classify → key features → explain → one HTML report."
     try: run_all(data, out, quick, weights=weights, until=until, device=device)
     except DataError as e: raise SystemExit(f"ebird_mae_run: error: {e}")
-
-# %% ../nbs/07_report.ipynb #90d2c8bc
-def screenshot(html, png, width:int=1000, height:int=1400, timeout:int=180) -> Path:
-    "Render an HTML file in headless Chromium (`explore.chromium_path`) and save a PNG screenshot."
-    import subprocess
-    from ebird_mae.explore import chromium_path
-    exe = chromium_path()
-    if exe is None: raise FileNotFoundError("no Chromium found (apt-get install chromium)")
-    cmd = [exe, '--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', f'--window-size={width},{height}',
-           '--virtual-time-budget=8000', f'--screenshot={Path(png).absolute()}', Path(html).absolute().as_uri()]
-    subprocess.run(cmd, capture_output=True, timeout=timeout, check=True)
-    return Path(png)
