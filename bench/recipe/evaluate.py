@@ -10,7 +10,8 @@ and reports the sparse code's use without the probes, about a minute; `--unseen_
 species-held-out splits (seeds 1 … N−1, each holding out other species) and reports every feature's unseen accuracy
 averaged over the N splits, in CSV.seeds.csv: one split holds out 16 of the 80 species, so its accuracy moves with
 the choice of species (sd 0.02–0.03 over 5 splits on the main job's codes); the mean over 5 splits is the number to
-compare recipes by)"""
+compare recipes by). A model trained at another image size is probed on the default set rendered at that size (as
+the trainer reads it, `train.load_table`), with pixel-PCA and HOG-PCA at 64 px and at its own size"""
 import sys, json, argparse, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -88,18 +89,23 @@ def main():
         root = Path(f'~/.cache/ebird_mae/{DATASET_VERSION}-{DEFAULT_IMG_SIZE}px-spf{a.species_per_family}').expanduser()
         make_synthetic_dataset(root, n_images=DEFAULT_N_IMAGES, species_per_family=a.species_per_family, seed=0)
         table = read_synthetic(root).reset_index(drop=True)
-    else: table = default_dataset().reset_index(drop=True)
+    else: table = default_dataset(img_size=max(DEFAULT_IMG_SIZE, model.cfg.img_size)).reset_index(drop=True)   # the trainer's set (`train.load_table`)
     print(f"{table.species.nunique()} species in {table.family.nunique()} families, {len(table)} images")
     t0 = time.time(); emb = embed(model, table, progress=False); te = time.time() - t0
     if a.sparsity_only:
         print(json.dumps(sparsity(emb, table), indent=1)); return
     rnd = embed(random_encoder(model), table, progress=False)
-    pix = pixel_features(table, size=64, n_components=256)
+    pix = pixel_features(table, size=DEFAULT_IMG_SIZE, n_components=256)   # 64 px for every model, so baselines compare
+    if model.cfg.img_size != DEFAULT_IMG_SIZE:   # and at the model's own size, the baseline a renderer change is stated with
+        pn = pixel_features(table, size=model.cfg.img_size, n_components=256)
+        feats_native = {f'pixel_pca256_{model.cfg.img_size}px': pn['pixel_pca'], f'hog_pca256_{model.cfg.img_size}px': pn['hog_pca']}
+    else: feats_native = {}
     feats = {n: np.asarray(emb[n], np.float32) for n in emb.names if not n.startswith('gamma_') or n.startswith('gamma_mu')}
     feats.update(gate_split(emb))
-    feats['random_encoder_' + rnd.default] = np.asarray(rnd[rnd.default], np.float32)
+    for k in dict.fromkeys((rnd.default, 'mean')): feats['random_encoder_' + k] = np.asarray(rnd[k], np.float32)   # its code and its tokens' mean
     feats['pixel_pca256'] = np.asarray(pix['pixel_pca'], np.float32)
     feats['hog_pca256'] = np.asarray(pix['hog_pca'], np.float32)   # HOG in 8-px cells (576 values), PCA 256
+    feats.update({k: np.asarray(v, np.float32) for k, v in feats_native.items()})
     t0 = time.time(); tab = probe_table(feats, table, n_boot=200); tp = time.time() - t0
     cols = ['feature', 'split', 'method', 'param', 'top1', 'top1_lo', 'top1_hi', 'top5', 'macro_f1', 'bal_acc']
     print(f"model: {prov}; embed {te:.0f} s, probe table {tp:.0f} s")
