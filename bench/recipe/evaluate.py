@@ -96,16 +96,15 @@ def main():
         print(json.dumps(sparsity(emb, table), indent=1)); return
     rnd = embed(random_encoder(model), table, progress=False)
     pix = pixel_features(table, size=DEFAULT_IMG_SIZE, n_components=256)   # 64 px for every model, so baselines compare
-    if model.cfg.img_size != DEFAULT_IMG_SIZE:   # and at the model's own size, the baseline a renderer change is stated with
-        pn = pixel_features(table, size=model.cfg.img_size, n_components=256)
-        feats_native = {f'pixel_pca256_{model.cfg.img_size}px': pn['pixel_pca'], f'hog_pca256_{model.cfg.img_size}px': pn['hog_pca']}
-    else: feats_native = {}
     feats = {n: np.asarray(emb[n], np.float32) for n in emb.names if not n.startswith('gamma_') or n.startswith('gamma_mu')}
     feats.update(gate_split(emb))
     for k in dict.fromkeys((rnd.default, 'mean')): feats['random_encoder_' + k] = np.asarray(rnd[k], np.float32)   # its code and its tokens' mean
     feats['pixel_pca256'] = np.asarray(pix['pixel_pca'], np.float32)
     feats['hog_pca256'] = np.asarray(pix['hog_pca'], np.float32)   # HOG in 8-px cells (576 values), PCA 256
-    feats.update({k: np.asarray(v, np.float32) for k, v in feats_native.items()})
+    S = model.cfg.img_size
+    if S != DEFAULT_IMG_SIZE:   # and at the model's own size, the baseline a renderer change is stated with
+        pn = pixel_features(table, size=S, n_components=256)
+        feats[f'pixel_pca256_{S}px'], feats[f'hog_pca256_{S}px'] = (np.asarray(pn[k], np.float32) for k in ('pixel_pca', 'hog_pca'))
     t0 = time.time(); tab = probe_table(feats, table, n_boot=200); tp = time.time() - t0
     cols = ['feature', 'split', 'method', 'param', 'top1', 'top1_lo', 'top1_hi', 'top5', 'macro_f1', 'bal_acc']
     print(f"model: {prov}; embed {te:.0f} s, probe table {tp:.0f} s")

@@ -24,9 +24,9 @@ def main():
     n_bg = []
     for p, m in zip(table.path, table.mask_path):
         rel = Path(p).relative_to(src); (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        im, bird = np.array(Image.open(p).convert('RGB')), np.array(Image.open(m))[..., None] > 0
-        if a.remove == 'colour': Image.open(p).convert('L').convert('RGB').save(out / rel)   # ITU-R 601 luma in all three channels
-        else: Image.fromarray(np.where(bird, im, np.uint8(a.grey))).save(out / rel)
+        im, bird = Image.open(p).convert('RGB'), np.array(Image.open(m))[..., None] > 0
+        if a.remove == 'colour': im.convert('L').convert('RGB').save(out / rel)   # ITU-R 601 luma in all three channels
+        else: Image.fromarray(np.where(bird, np.asarray(im), np.uint8(a.grey))).save(out / rel)
         n_bg.append(1 - bird.mean())
     shutil.copy(src / 'dataset.json', out / 'dataset.json')   # last: marks the copy finished
     print(f"{len(table)} images ({a.remove} removed) to {out}; background {np.mean(n_bg):.0%} of the pixels on average")
