@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['SCHEMA_COLUMNS', 'SPLITS', 'MACAULAY_COLUMNS', 'INAT_JSONS', 'CUB_FILES', 'LAYOUTS', 'SPLIT_KINDS', 'to_schema',
            'validate_metadata', 'load_taxonomy', 'join_taxonomy', 'read_image', 'scan_images', 'drop_skipped',
-           'train_transform', 'eval_transform', 'BirdDataset', 'load_csv', 'load_macaulay', 'load_inat2021', 'load_cub',
-           'load_imagefolder', 'detect_layout', 'load_dataset', 'grouped_split', 'class_index', 'make_split',
-           'build_cache', 'CachedDataset']
+           'train_transform', 'eval_transform', 'eval_label_masks', 'BirdDataset', 'load_csv', 'load_macaulay',
+           'load_inat2021', 'load_cub', 'load_imagefolder', 'detect_layout', 'load_dataset', 'grouped_split',
+           'class_index', 'make_split', 'build_cache', 'CachedDataset']
 
 # %% ../nbs/01a_data.ipynb #c8d58e38
 import os, re, json, hashlib, tempfile, warnings, weakref, functools
@@ -232,6 +232,19 @@ def eval_transform(size:int=224, # output side in pixels
     "Resize the shorter side to `size/crop_pct` (bicubic), centre-crop `size`, float, normalise."
     return v2.Compose([v2.ToImage(), v2.Resize(int(round(size / crop_pct)), interpolation=v2.InterpolationMode.BICUBIC, antialias=True),
                        v2.CenterCrop(size), v2.ToDtype(torch.float32, scale=True), v2.Normalize(list(mean), list(std)), v2.ToPureTensor()])
+
+# %% ../nbs/01a_data.ipynb #bd2aca0a
+def eval_label_masks(paths, # label-mask files (one part id per pixel, 0 = background)
+                     size:int=224, # output side, as given to `eval_transform`
+                     crop_pct:float=0.875, # as given to `eval_transform`
+                    ) -> np.ndarray:
+    "Label masks `(N, size, size)` uint8 in the geometry of `eval_transform(size, crop_pct)` (nearest, so part ids stay exact)."
+    tf = v2.Compose([v2.Resize(int(round(size / crop_pct)), interpolation=v2.InterpolationMode.NEAREST), v2.CenterCrop(size)])
+    out = []
+    for p in paths:
+        try: out.append(np.asarray(tf(Image.open(p).convert('L'))))
+        except (OSError, UnidentifiedImageError) as e: raise ValueError(f"unreadable label mask {p}: {e}") from e
+    return np.stack(out) if out else np.zeros((0, size, size), np.uint8)
 
 # %% ../nbs/01a_data.ipynb #cd91ff54
 def _remove_quietly(p, _remove=os.remove):

@@ -282,24 +282,17 @@ def stage_features(run:Run, d:Path):
     return outs + ['summary.csv'], {k: {a: float(b) for a, b in v.items()} for k, v in rows.items()}
 
 # %% ../nbs/07_report.ipynb #74c26a11
-def _eval_label_masks(paths, size:int, crop_pct:float) -> np.ndarray:
-    "Part-label masks with the evaluation transform's geometry (resize the short side to size/crop_pct, centre crop; nearest)."
-    from torchvision.transforms import v2
-    tf = v2.Compose([v2.Resize(int(round(size / crop_pct)), interpolation=v2.InterpolationMode.NEAREST), v2.CenterCrop(size)])
-    from PIL import Image
-    return np.stack([np.asarray(tf(Image.open(p).convert('L'))) for p in paths])
-
 def explain_images(run:Run, e, n_per:int):
     "`(rows, images, label masks or None)`: up to `n_per` seen-split test images per family, transformed as the embeddings were."
     from ebird_mae.probe import probe_split
-    from ebird_mae.data import read_image, eval_transform
+    from ebird_mae.data import read_image, eval_transform, eval_label_masks
     t = e.meta.reset_index(drop=True)
     te = probe_split(t, 'seen').idx('test'); te = te[~e.missing[te]]
     rows = t.iloc[te].groupby('family', sort=True).head(n_per).index.to_numpy()
     S, crop = int(e.info['img_size']), float(e.info.get('crop_pct', 0.875))
     tf = eval_transform(S, crop_pct=crop)
     imgs = torch.stack([tf(read_image(p)) for p in t['path'].iloc[rows]])
-    lab = _eval_label_masks(t['mask_path'].iloc[rows], S, crop) if 'mask_path' in t and t['mask_path'].notna().all() else None
+    lab = eval_label_masks(t['mask_path'].iloc[rows], S, crop) if 'mask_path' in t and t['mask_path'].notna().all() else None
     return rows, imgs, lab
 
 # %% ../nbs/07_report.ipynb #23e477ab

@@ -15,18 +15,16 @@ import argparse, time
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from PIL import Image
 from ebird_mae.synth import default_dataset
-from ebird_mae.data import eval_transform
+from ebird_mae.data import eval_transform, eval_label_masks
 from ebird_mae.vsc import vsc_code
 from evaluate import load_weights, probe_splits
 from ebird_mae.explain import record_attention
 
 def batch_inputs(rows, size, crop_pct:float=0.875):
-    "Images through the embedding's eval transform, and their bird masks through the same resize and centre crop."
+    "Images through the embedding's eval transform, and their bird masks (any part) in the same geometry."
     tf = eval_transform(size, crop_pct)
     x = torch.stack([tf(Image.open(p).convert('RGB')) for p in rows.path])
-    m = torch.stack([torch.from_numpy((np.array(Image.open(p)) > 0).astype(np.float32))[None] for p in rows.mask_path])
-    r = int(round(size / crop_pct)); m = F.interpolate(m, size=(r, r), mode='bilinear', align_corners=False)
-    o = (r - size) // 2; m = m[..., o:o + size, o:o + size]
+    m = torch.from_numpy(eval_label_masks(rows.mask_path, size, crop_pct) > 0).float()[:, None]
     return x, m
 
 def contrast(tok, ref):
