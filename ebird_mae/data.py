@@ -242,7 +242,8 @@ def eval_label_masks(paths, # label-mask files (one part id per pixel, 0 = backg
     tf = v2.Compose([v2.Resize(int(round(size / crop_pct)), interpolation=v2.InterpolationMode.NEAREST), v2.CenterCrop(size)])
     out = []
     for p in paths:
-        try: out.append(np.asarray(tf(Image.open(p).convert('L'))))
+        try:
+            with Image.open(p) as im: out.append(np.asarray(tf(im.convert('L'))))
         except (OSError, UnidentifiedImageError) as e: raise ValueError(f"unreadable label mask {p}: {e}") from e
     return np.stack(out) if out else np.zeros((0, size, size), np.uint8)
 
