@@ -44,7 +44,7 @@ class TrainConfig:
     img_size:int|None=None # input side in pixels; None: the size's default (64 for tiny, 224 otherwise)
     stem:str='resnet_half' # patch embedding (`models.STEMS`): the hybrid convolutional stem 'resnet_half' (the default: issue 11), 'resnet' (full width), or 'linear' (ViT's, the MAE paper's)
     model_kwargs:dict=field(default_factory=dict) # further `MAEConfig` overrides as JSON, e.g. {"depth": 4}
-    mask_ratio:float=0.3 # fraction of patches hidden (the MAE paper's 0.75 probed 0.09–0.10 lower on unseen species, encoder mean token, in the main job: "The bf16 headroom")
+    mask_ratio:float=0.3 # fraction of patches hidden (the MAE paper's 0.75 probed 0.09–0.10 lower on unseen species, encoder mean token, in the main job: "Mask ratio, lower still")
     norm_pix_loss:bool=True # regress per-patch normalised pixels
     vsc:bool=True # spike-and-slab latent (MAE-VSC); False: a plain MAE
     latent_dim:int|None=None # VSC latent width; None: the encoder width
