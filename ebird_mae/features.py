@@ -394,7 +394,7 @@ def headline_table(Z, # (N, K) embeddings
 # %% ../nbs/06_key_features.ipynb #1ddc2d9f
 def decoder_tokens(model, # a `MaskedAutoencoder` or `MAEVSC`
                    imgs:torch.Tensor, # (B, C, H, W) normalised images
-                   mask_ratio:float=0.75, # fraction of patches hidden
+                   mask_ratio:float|None=None, # fraction of patches hidden; None: the model's training ratio (`cfg.mask_ratio`)
                    seed:int=0 # fixes the mask
                   ) -> tuple:
     "What the decoder receives in evaluation: `(tokens (B, 1+L_vis, latent_dim), ids_restore, mask)` under a fixed mask."
@@ -415,7 +415,8 @@ def traverse(model, # a `MaskedAutoencoder` or `MAEVSC`
              deltas=(-2, -1, 0, 1, 2), # pushes, in units of `step`
              step:float=1.0, # unit of a push (e.g. the latent's standard deviation over the data set)
              tokens:str='cls', # push in the CLS token only, or in 'all' tokens
-             mask_ratio:float=0.75, seed:int=0) -> dict:
+             mask_ratio:float|None=None, # None: the model's training ratio
+             seed:int=0) -> dict:
     "Decode `imgs` with latent `dim` pushed by `delta·step`: `images (B, n_deltas, C, H, W)` (normalised space), `change` per delta."
     from ebird_mae.models import patchify, unpatchify
     if not hasattr(model, 'forward_decoder'): raise ValueError(f"{type(model).__name__} has no decoder: no traversal")

@@ -46,6 +46,7 @@ class MAEConfig:
     decoder_num_heads:int=16 # decoder attention heads
     mlp_ratio:float=4. # hidden width of the MLPs, relative to the block width
     norm_pix_loss:bool=True # regress per-patch normalised pixels (the MAE paper's default)
+    mask_ratio:float=0.75 # fraction of patches hidden in training (the MAE paper's 0.75; the trainer records its own): the default of `forward`, so a reconstruction or a traversal decodes under the masking the decoder learned
     hog_weight:float=0. # weight of a second target beside the pixels: each patch's histograms of oriented gradients (`hog_patches`, as in MaskFeat); 0: pixels only
     hog_cells:int=2 # HOG cells per patch side (each cell: `HOG_BINS` orientation bins)
     stem:str='linear' # patch embedding: 'linear' (one linear map per patch, as in ViT and MAE) or a hybrid convolutional stem, 'resnet' / 'resnet_half' (see `hybrid_stem`)
@@ -67,6 +68,8 @@ class MAEConfig:
             raise ValueError(f"MAEConfig.stem must be one of {list(STEMS)}, got {self.stem!r}")
         if self.stem != 'linear' and self.patch_size not in (4, 8, 16, 32):
             raise ValueError(f"MAEConfig.stem={self.stem!r} downsamples by powers of 2 from 4 to 32: patch_size must be 4, 8, 16 or 32, got {self.patch_size}")
+        if isinstance(self.mask_ratio, bool) or not isinstance(self.mask_ratio, (int, float)) or not 0 <= self.mask_ratio < 1:
+            raise ValueError(f"MAEConfig.mask_ratio must be a number in [0, 1), got {self.mask_ratio!r}")
         if isinstance(self.hog_weight, bool) or not isinstance(self.hog_weight, (int, float)) or not 0 <= self.hog_weight < math.inf:
             raise ValueError(f"MAEConfig.hog_weight must be a finite number >= 0, got {self.hog_weight!r}")
         if isinstance(self.hog_cells, bool) or not isinstance(self.hog_cells, (int, np.integer)) or self.hog_cells <= 0 or self.patch_size % self.hog_cells:
@@ -395,10 +398,11 @@ def embed_patches(self:MaskedAutoencoder,
 @patch
 def forward_encoder(self:MaskedAutoencoder,
                     imgs:torch.Tensor, # (B, C, H, W) normalised images
-                    mask_ratio:float=0.75, # fraction of patches hidden
+                    mask_ratio:float|None=None, # fraction of patches hidden; None: `cfg.mask_ratio`, the training's
                     noise:torch.Tensor|None=None # optional (B, L) noise fixing the mask
                    ):
     "Encode the visible patches. Returns `(latent, mask, ids_restore)` with latent `(B, 1+L_vis, D)`."
+    mask_ratio = self.cfg.mask_ratio if mask_ratio is None else mask_ratio
     check_images(imgs, self.cfg); check_mask_ratio(mask_ratio)
     hidden = None
     if self.stem_overlaps and mask_ratio > 0:   # receptive fields cross patch borders: hide pixels before the stem
@@ -514,11 +518,12 @@ def forward_loss(self:MaskedAutoencoder,
 @patch
 def forward(self:MaskedAutoencoder,
             imgs:torch.Tensor, # (B, C, H, W) normalised images
-            mask_ratio:float=0.75, # fraction of patches hidden
+            mask_ratio:float|None=None, # fraction of patches hidden; None: `cfg.mask_ratio`, the training's
             noise:torch.Tensor|None=None, # optional (B, L) noise fixing the mask
             generator:torch.Generator|None=None # draws the mask when `noise` is None
            ) -> MAEOutput:
     "Mask, encode, decode and score one batch."
+    mask_ratio = self.cfg.mask_ratio if mask_ratio is None else mask_ratio
     if noise is None and generator is not None and mask_ratio > 0:
         noise = torch.rand(imgs.shape[0], self.cfg.num_patches, generator=generator, device=generator.device).to(imgs.device)
     latent, mask, ids_restore = self.forward_encoder(imgs, mask_ratio, noise)
@@ -719,7 +724,7 @@ def to_timm(model:MaskedAutoencoder):
 @torch.no_grad()
 def reconstruct(model:MaskedAutoencoder, # a trained (or not) MAE
                 imgs:torch.Tensor, # (B, C, H, W) normalised images
-                mask_ratio:float=0.75, # fraction hidden
+                mask_ratio:float|None=None, # fraction hidden; None: the model's training ratio (`cfg.mask_ratio`)
                 noise:torch.Tensor|None=None # fixes the mask, for comparable snapshots
                ) -> dict:
     "Masked input, reconstruction and pasted reconstruction, in the images' normalised space; plus the pixels' loss."

@@ -112,8 +112,9 @@ class TrainConfig:
         return self.crop_min_scale if self.crop_min_scale is not None else (1.0 if self.uses_views() else 0.2)
 
     def model_config_overrides(self) -> dict:
-        "Overrides of the size's `MAEConfig`: input size, norm-pix and `model_kwargs`."
-        return {**({'img_size': self.img_size} if self.img_size else {}), 'stem': self.stem, 'norm_pix_loss': self.norm_pix_loss, **self.model_kwargs}
+        "Overrides of the size's `MAEConfig`: input size, norm-pix, the mask ratio (so the weights record it) and `model_kwargs`."
+        return {**({'img_size': self.img_size} if self.img_size else {}), 'stem': self.stem, 'norm_pix_loss': self.norm_pix_loss,
+                'mask_ratio': self.mask_ratio, **self.model_kwargs}
 
     def effective_lr(self, world_size:int=1) -> float:
         "The learning rate: `lr` if set, else blr × (batch × accumulation × processes) / 256."

@@ -31,7 +31,7 @@ def save_figure(fig, # a matplotlib figure
 def reconstruction_grid(model:MaskedAutoencoder, # a trained (or not) MAE or MAE-VSC
                         imgs:torch.Tensor, # (B, C, H, W) normalised images
                         path=None, # write the grid here as a PNG (atomically) if given
-                        mask_ratio:float=0.75, # fraction of patches hidden
+                        mask_ratio:float|None=None, # fraction of patches hidden; None: the model's training ratio
                         noise:torch.Tensor|None=None, # (B, L) noise fixing the mask, for comparable snapshots
                         mean=IMAGENET_MEAN, std=IMAGENET_STD # the images' normalisation
                        ) -> tuple[torch.Tensor, float]:
@@ -49,7 +49,7 @@ def fit_batch(model:MaskedAutoencoder, # the model to fit (trained in place)
               imgs:torch.Tensor, # (B, C, H, W) normalised images
               steps:int=200, # AdamW steps
               lr:float=1e-3, # learning rate
-              mask_ratio:float=0.75, # fraction of patches hidden
+              mask_ratio:float|None=None, # fraction of patches hidden; None: the model's (`cfg.mask_ratio`)
               noise=None, # (B, L) noise fixing the mask; None: a new mask every step
               amp:str='off', # 'bf16', 'fp16', 'off' or 'auto' (see `core.resolve_amp`)
               log_every:int=0 # print the loss every this many steps (0: never)

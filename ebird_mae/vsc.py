@@ -246,7 +246,7 @@ def create_mae_vsc(size:str='tiny', # a name from `MAE_SIZES`
 @patch
 def forward(self:MAEVSC,
             imgs:torch.Tensor, # (B, C, H, W) normalised images
-            mask_ratio:float=0.75, # fraction of patches hidden
+            mask_ratio:float|None=None, # fraction of patches hidden; None: `cfg.mask_ratio`, the training's
             noise:torch.Tensor|None=None, # optional (B, L) noise fixing the mask
             c:float|None=None, # selection sharpness; `vsc_cfg.c` if None
             prior_weight:float=1.0, # weight of the KL in `loss`
@@ -255,6 +255,7 @@ def forward(self:MAEVSC,
     "Mask, encode, pass through the spike-and-slab latent, decode and score one batch."
     c = self.vsc_cfg.c if c is None else c
     if isinstance(c, bool) or not isinstance(c, (int, float)) or not c > 0: raise ValueError(f"c (selection sharpness) must be > 0, got {c!r}")
+    mask_ratio = self.cfg.mask_ratio if mask_ratio is None else mask_ratio
     check_images(imgs, self.cfg); check_mask_ratio(mask_ratio)
     if noise is None and generator is not None and mask_ratio > 0:
         noise = _rand('u', imgs.new_empty(imgs.shape[0], self.cfg.num_patches), generator)
