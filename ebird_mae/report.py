@@ -23,7 +23,7 @@ __all__ = ['MANIFEST', 'MANIFEST_FORMAT', 'STAGES', 'READS', 'TIMING_COLUMNS', '
 class RunBudget:
     "How much work each stage does."
     images_per_species:int|None=None # keep at most this many images per species (None: all)
-    epochs:int=8 # pretraining epochs (tiny MAE-VSC, 64 px)
+    epochs:int=12 # pretraining epochs (tiny MAE-VSC, 64 px): the main job's length, `TrainConfig.epochs`
     batch_size:int=64 # pretraining batch
     shard_size:int=2048 # embedding rows per shard (the unit of resuming)
     projection:str='umap' # 'pca', 'umap' or 'tsne' for the map
