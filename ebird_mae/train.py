@@ -63,7 +63,7 @@ class TrainConfig:
     # optimisation
     batch_size:int=64 # images per process per forward pass
     accum_iter:int=1 # forward passes accumulated per optimizer step
-    epochs:int=12 # epochs the schedules span (12 × 8,000 images: 1,500 steps, 12–13 min on 2 bf16 CPU cores at mask ratio 0.3; 8 epochs probe 0.04 lower on unseen species, see "Training length at mask ratio 0.3")
+    epochs:int=12 # epochs the schedules span (12 × 8,000 images: 1,500 steps, 12.5–19 min on 2 bf16 CPU cores at mask ratio 0.3, by the machine's load; 8 epochs probe 0.04 lower on unseen species, see "Training length at mask ratio 0.3")
     max_steps:int|None=None # stop (and checkpoint) after this many optimizer steps; the schedules still span `epochs`
     blr:float=1.5e-3 # base learning rate: lr = blr × effective batch / 256 (the MAE paper: 1.5e-4 for 800 epochs at batch 4096)
     lr:float|None=None # absolute learning rate; overrides `blr` when set
