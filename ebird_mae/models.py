@@ -396,14 +396,19 @@ def embed_patches(self:MaskedAutoencoder,
     return self.patch_embed(imgs) + self.pos_embed[:, 1:]
 
 @patch
+def _mask_ratio(self:MaskedAutoencoder, mask_ratio:float|None) -> float:
+    "`mask_ratio`, checked; None: the ratio the model was trained with (`cfg.mask_ratio`)."
+    mask_ratio = self.cfg.mask_ratio if mask_ratio is None else mask_ratio
+    check_mask_ratio(mask_ratio); return mask_ratio
+
+@patch
 def forward_encoder(self:MaskedAutoencoder,
                     imgs:torch.Tensor, # (B, C, H, W) normalised images
                     mask_ratio:float|None=None, # fraction of patches hidden; None: `cfg.mask_ratio`, the training's
                     noise:torch.Tensor|None=None # optional (B, L) noise fixing the mask
                    ):
     "Encode the visible patches. Returns `(latent, mask, ids_restore)` with latent `(B, 1+L_vis, D)`."
-    mask_ratio = self.cfg.mask_ratio if mask_ratio is None else mask_ratio
-    check_images(imgs, self.cfg); check_mask_ratio(mask_ratio)
+    check_images(imgs, self.cfg); mask_ratio = self._mask_ratio(mask_ratio)
     hidden = None
     if self.stem_overlaps and mask_ratio > 0:   # receptive fields cross patch borders: hide pixels before the stem
         if noise is None: noise = torch.rand(imgs.shape[0], self.cfg.num_patches, device=imgs.device)
@@ -523,7 +528,7 @@ def forward(self:MaskedAutoencoder,
             generator:torch.Generator|None=None # draws the mask when `noise` is None
            ) -> MAEOutput:
     "Mask, encode, decode and score one batch."
-    mask_ratio = self.cfg.mask_ratio if mask_ratio is None else mask_ratio
+    mask_ratio = self._mask_ratio(mask_ratio)
     if noise is None and generator is not None and mask_ratio > 0:
         noise = torch.rand(imgs.shape[0], self.cfg.num_patches, generator=generator, device=generator.device).to(imgs.device)
     latent, mask, ids_restore = self.forward_encoder(imgs, mask_ratio, noise)

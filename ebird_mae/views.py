@@ -193,7 +193,6 @@ def forward(self:MAEVSCViews,
            ) -> ViewsOutput:
     "Training: MAE-VSC loss on one view + weight × InfoNCE (or NNCLR) of both views' pooled codes [+ hog_weight × their HOG error]. Eval: `MAEVSC.forward`."
     v, c = self.views_cfg, self.vsc_cfg.c if c is None else c
-    mask_ratio = self.cfg.mask_ratio if mask_ratio is None else mask_ratio
     if not self.training or v.weight == 0:
         return ViewsOutput(**vars(MAEVSC.forward(self, imgs, mask_ratio, noise, c, prior_weight, generator)))
     v1, v2 = random_views(imgs, v, generator, colour=v.recolour_rec), random_views(imgs, v, generator)

@@ -12,7 +12,7 @@ from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch
 
-from .models import MAEConfig, mae_config, MaskedAutoencoder, register_arch, check_images, check_mask_ratio, pool_tokens
+from .models import MAEConfig, mae_config, MaskedAutoencoder, register_arch, check_images, pool_tokens
 
 # %% auto #0
 __all__ = ['SPIKES', 'SELECTS', 'KL_TOKENS', 'LOGVAR_MAX', 'GATE_ON', 'DEFAULT_WEIGHT_PRIOR', 'VSCConfig', 'vsc_kl', 'vsc_select',
@@ -255,8 +255,7 @@ def forward(self:MAEVSC,
     "Mask, encode, pass through the spike-and-slab latent, decode and score one batch."
     c = self.vsc_cfg.c if c is None else c
     if isinstance(c, bool) or not isinstance(c, (int, float)) or not c > 0: raise ValueError(f"c (selection sharpness) must be > 0, got {c!r}")
-    mask_ratio = self.cfg.mask_ratio if mask_ratio is None else mask_ratio
-    check_images(imgs, self.cfg); check_mask_ratio(mask_ratio)
+    check_images(imgs, self.cfg); mask_ratio = self._mask_ratio(mask_ratio)
     if noise is None and generator is not None and mask_ratio > 0:
         noise = _rand('u', imgs.new_empty(imgs.shape[0], self.cfg.num_patches), generator)
     latent, mask, ids_restore = self.forward_encoder(imgs, mask_ratio, noise)
