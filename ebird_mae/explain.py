@@ -556,7 +556,7 @@ def code_of_visible(model:MaskedAutoencoder, imgs:torch.Tensor, keep:torch.Tenso
 def perturbation_curve(ex:Explainee, imgs:torch.Tensor, targets:torch.Tensor,
                        order:torch.Tensor, # (B, L) patch indices, first removed first
                        fractions=tuple(np.linspace(0, 0.9, 10)) # shares of patches removed
-                      ) -> np.ndarray: # (len(fractions), B) score relative to the intact image
+                      ) -> np.ndarray: # (len(fractions), B) the target's score: its probability through a head, else the latent's value
     "Target score as patches are removed in `order`."
     L, out = order.shape[1], []
     for f in fractions:
@@ -564,16 +564,17 @@ def perturbation_curve(ex:Explainee, imgs:torch.Tensor, targets:torch.Tensor,
         o = ex.from_code(code_of_visible(ex.model, imgs, keep)).float()
         s = (o.softmax(-1) if ex.on == 'head' else o).gather(1, targets[:, None])[:, 0]
         out.append(s.cpu().numpy())
-    out = np.stack(out)
-    return out / np.where(np.abs(out[:1]) > 1e-8, out[:1], 1e-8)
+    return np.stack(out)
 
 def perturbation_aucs(ex:Explainee, imgs, targets, maps:torch.Tensor, seed:int=0, fractions=tuple(np.linspace(0, 0.9, 10))) -> dict:
-    "Mean (over images) AUC of the MoRF, LeRF and random-order curves of `maps` (B, g, g)."
+    "AUC of the MoRF, LeRF and random-order curves of `maps` (B, g, g): mean score over fractions and images / the intact images' mean score."
     flat = maps.reshape(len(maps), -1).to(imgs.device)
     g = torch.Generator().manual_seed(seed)
     rnd = torch.stack([torch.randperm(flat.shape[1], generator=g) for _ in range(len(flat))]).to(imgs.device)
     orders = dict(morf=flat.argsort(dim=1, descending=True, stable=True), lerf=flat.argsort(dim=1, stable=True), random=rnd)
-    return {k: float(perturbation_curve(ex, imgs, targets, o, fractions).mean()) for k, o in orders.items()}
+    intact = float(perturbation_curve(ex, imgs, targets, rnd, (0.,)).mean())   # a ratio of means: per-image ratios let near-0 starts dominate
+    if abs(intact) < 1e-8: raise ValueError("the targets' mean score on the intact images is 0: perturbation AUCs are undefined")
+    return {k: float(perturbation_curve(ex, imgs, targets, o, fractions).mean()) / intact for k, o in orders.items()}
 
 # %% ../nbs/04_explainability.ipynb #2690f9c2
 def baseline_maps(n:int, g:int, seed:int=0) -> dict:
