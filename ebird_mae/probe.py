@@ -511,8 +511,8 @@ def confusion_frame(run:ProbeRun, order:list|None=None, # class names in display
     K = len(run.classes); cm = np.zeros((K, K)); np.add.at(cm, (run.y, run.scores.argmax(1)), 1)
     df = pd.DataFrame(cm, index=pd.Index(run.classes, name='true'), columns=pd.Index(run.classes, name='predicted'))
     order = list(run.classes) if order is None else [c for c in order if c in df.index]
-    df = df.loc[order, order]; df = df[df.sum(1) > 0]
-    return df.div(df.sum(1), axis=0) if normalize else df.astype(int)
+    df = df.loc[order, order]; df = df[df.sum(axis=1) > 0]
+    return df.div(df.sum(axis=1), axis=0) if normalize else df.astype(int)
 
 # %% ../nbs/05_family_classifier.ipynb #adeaeacc
 HEAD_FORMAT = 'ebird_mae.probe.head/1'
